@@ -1,0 +1,1 @@
+"""gateway — one JSON HTTP API over the suite's services."""

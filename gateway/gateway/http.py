@@ -1,0 +1,144 @@
+"""The gateway's HTTP entrypoint: JSON in, JSON out, one error mapping.
+
+Every route is declared with `api(...)`, which records it in ROUTES for the
+OpenAPI document and wraps the handler with authentication, body parsing
+and response serialisation.
+"""
+
+import functools
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+
+from marshmallow import Schema
+from nameko.exceptions import RemoteError
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from yzw_kernel.errors import DomainError, InvalidInput
+from yzw_kernel.validation import load
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def json_response(status, body, headers=None):
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+        headers=headers,
+    )
+
+
+def error_response(status, code, message, fields=None):
+    body = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return json_response(status, body)
+
+
+def response_for(exc):
+    """The one mapping from an exception to an HTTP answer; never a bare 500 page."""
+    if isinstance(exc, DomainError):
+        return json_response(exc.status, exc.to_json())
+    if isinstance(exc, HTTPException):
+        code = re.sub(r"[^a-z]+", "_", (exc.name or "error").lower()).strip("_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+    if isinstance(exc, RemoteError):
+        log.error("unexpected error in a service: %s", exc)
+        return error_response(500, "internal_error", "a service failed; the error is logged")
+    log.exception("unexpected error in the gateway", exc_info=exc)
+    return error_response(500, "internal_error", "the gateway failed; the error is logged")
+
+
+class JsonWsgiApp(WsgiApp):
+    """Unknown routes and wrong methods answer in JSON like everything else."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        request.max_content_length = MAX_BODY_BYTES
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = response_for(exc)
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+
+class ApiEntrypoint(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def response_from_exception(self, exc):
+        return response_for(exc)
+
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str  # OpenAPI style, /api/v1/grids/{grid_id}/roles
+    summary: str
+    tag: str
+    body: type | None = None
+    response: type | None = None
+    many: bool = False
+    status: int = 200
+    auth: bool = True
+    errors: tuple = ()
+    parameters: list = field(default_factory=list)
+
+
+ROUTES = []
+
+
+def _werkzeug_rule(path):
+    return re.sub(r"{(\w+)}", r"<\1>", path)
+
+
+def read_json(request):
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise InvalidInput("a JSON body is required", {"_body": ["a JSON body is required"]})
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput("the body is not valid JSON", {"_body": [f"not valid JSON: {error}"]}) from None
+
+
+def api(method, path, *, summary, tag, body=None, response=None, many=False, status=200,
+        auth=True, errors=()):
+    """Declare a route: `handler(self, request, principal, body, **path_values)`."""
+    full_path = API_PREFIX + path
+    spec = RouteSpec(method, full_path, summary, tag, body, response, many, status, auth, errors)
+    ROUTES.append(spec)
+
+    def decorator(handler):
+        @functools.wraps(handler)
+        def endpoint(self, request, **path_values):
+            principal = self.authenticate(request) if auth else None
+            payload = None
+            if body is not None:
+                request.json_body = read_json(request)
+                payload = load(body, request.json_body)
+            result = handler(self, request, principal=principal, body=payload, **path_values)
+            if isinstance(result, Response):
+                return result
+            if response is not None and issubclass(response, Schema):
+                result = response(many=many).dump(result)
+            return json_response(status, result)
+
+        return ApiEntrypoint.decorator(method, _werkzeug_rule(full_path))(endpoint)
+
+    return decorator

@@ -1,0 +1,1 @@
+"""一张网 service kernel: what every service shares and nothing domain-specific."""

@@ -1,0 +1,257 @@
+"""The grid service's RPC contract: what it takes and what it gives back.
+
+The gateway validates HTTP bodies with the same schemas the service checks
+again at its RPC boundary, and documents them in the OpenAPI document.
+"""
+
+from marshmallow import Schema, fields, validate
+
+HOUSEHOLD_KINDS = ("home", "shop")
+PERSON_KINDS = ("resident", "social_worker", "department_staff")
+PARTY_MEMBERSHIPS = ("registered", "reporting")  # 在册, 报到
+GRID_ROLES = (
+    "grid_worker",  # A: 专职网格员, exactly one per grid
+    "building_head",  # B: 楼栋长
+    "unit_head",  # B: 单元长
+    "grid_leader",  # C: 网格长, one person across many grids
+    "department_member",  # 部门网格员
+    "party_liaison",  # 党员联络员
+    "red_steward",  # 红管家
+    "central_household",  # 党员中心户
+)
+COMMUNITY_ADMIN_ROLES = ("community_admin", "treasurer")
+PARTY_ORG_KINDS = (
+    "community_committee",  # 社区党委
+    "grid_branch",  # 网格党支部
+    "building_group",  # 楼栋党小组
+    "central_household",  # 党员中心户
+    "functional_branch",  # 功能型党支部: 志愿服务, 文体曲艺, 同心
+    "action_group",  # 行动党小组: 和事佬, 平安灯, 文明停车...
+)
+MEMBER_ORG_KINDS = ("enterprise", "institution", "social_organisation", "shop", "property_company")
+SCOPES = ("grid", "estate", "building")
+
+def Name():
+    return fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+def Id():
+    return fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class CommunityIn(Schema):
+    name = Name()
+    street = fields.String(load_default=None, metadata={"description": "street id; defaults to the caller's street"})
+
+
+class EstateIn(Schema):
+    community_id = Id()
+    name = Name()
+
+
+class GridIn(Schema):
+    community_id = Id()
+    name = Name()
+
+
+class BuildingIn(Schema):
+    estate_id = Id()
+    grid_id = Id()
+    name = Name()
+
+
+class UnitIn(Schema):
+    building_id = Id()
+    name = Name()
+
+
+class HouseholdIn(Schema):
+    unit_id = Id()
+    number = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    kind = fields.String(load_default="home", validate=validate.OneOf(HOUSEHOLD_KINDS))
+
+
+class PlaceOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String()
+    number = fields.String()
+    kind = fields.String()
+    street_id = fields.String()
+    community_id = fields.String()
+    estate_id = fields.String()
+    grid_id = fields.String()
+    building_id = fields.String()
+    unit_id = fields.String()
+
+
+class PersonIn(Schema):
+    name = Name()
+    phone = fields.String(required=True, validate=validate.Regexp(r"^1\d{10}$", error="an 11-digit mobile number"))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
+    household_id = fields.String(load_default=None, validate=validate.Length(max=36))
+    kind = fields.String(load_default="resident", validate=validate.OneOf(PERSON_KINDS))
+    party_member = fields.Boolean(load_default=False)
+    party_membership = fields.String(
+        load_default=None,
+        validate=validate.OneOf(PARTY_MEMBERSHIPS),
+        metadata={"description": "registered (在册) or reporting (报到); default registered"},
+    )
+    employer = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class PersonOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True, metadata={"description": "masked unless you are the person or their grid staff"})
+    household_id = fields.String(allow_none=True)
+    kind = fields.String()
+    party_member = fields.Boolean()
+    party_membership = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+
+
+class LoginIn(Schema):
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+
+
+class GridRoleIn(Schema):
+    person_id = Id()
+    role = fields.String(required=True, validate=validate.OneOf(GRID_ROLES))
+
+
+class GridRoleOut(Schema):
+    grid_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    role = fields.String(required=True)
+
+
+class AdminRoleIn(Schema):
+    person_id = Id()
+    role = fields.String(required=True, validate=validate.OneOf(COMMUNITY_ADMIN_ROLES))
+
+
+class AdminRoleOut(Schema):
+    person_id = fields.String(required=True)
+    role = fields.String(required=True)
+    community_id = fields.String(allow_none=True)
+    street_id = fields.String(allow_none=True)
+
+
+class StaffOut(Schema):
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    phone = fields.String(required=True)
+
+
+class HouseholdOut(Schema):
+    id = fields.String(required=True)
+    number = fields.String()
+    kind = fields.String()
+    unit = fields.Nested(PlaceOut)
+    building = fields.Nested(PlaceOut)
+    estate = fields.Nested(PlaceOut)
+
+
+class GridOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    community_id = fields.String(required=True)
+
+
+class LocateOut(Schema):
+    household = fields.Nested(HouseholdOut, required=True)
+    grid = fields.Nested(GridOut, required=True)
+    grid_staff = fields.List(fields.Nested(StaffOut), required=True)
+
+
+class MeOut(Schema):
+    person = fields.Nested(PersonOut, required=True)
+    roles = fields.List(fields.String(), required=True)
+    household = fields.Nested(HouseholdOut, allow_none=True)
+    grid = fields.Nested(GridOut, allow_none=True)
+    grid_staff = fields.List(fields.Nested(StaffOut), required=True)
+
+
+class PartyOrgIn(Schema):
+    community_id = Id()
+    kind = fields.String(required=True, validate=validate.OneOf(PARTY_ORG_KINDS))
+    name = Name()
+    parent_id = fields.String(load_default=None)
+    focus = fields.String(load_default=None, validate=validate.Length(max=50))
+    grid_id = fields.String(load_default=None)
+    building_id = fields.String(load_default=None)
+    household_id = fields.String(load_default=None)
+
+
+class PartyOrgMemberIn(Schema):
+    person_id = Id()
+    role = fields.String(load_default="member", validate=validate.OneOf(("secretary", "member")))
+
+
+class PartyOrgOut(Schema):
+    id = fields.String(required=True)
+    community_id = fields.String()
+    parent_id = fields.String(allow_none=True)
+    kind = fields.String()
+    name = fields.String()
+    focus = fields.String(allow_none=True)
+    grid_id = fields.String(allow_none=True)
+    building_id = fields.String(allow_none=True)
+    household_id = fields.String(allow_none=True)
+    members = fields.List(fields.Dict())
+    children = fields.List(fields.Dict())
+
+
+class MemberOrgIn(Schema):
+    community_id = Id()
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_ORG_KINDS))
+
+
+class DutyRosterIn(Schema):
+    member_org_ids = fields.List(Id(), required=True, validate=validate.Length(equal=6))
+
+
+class DutySlotOut(Schema):
+    slot = fields.Integer(required=True)
+    months = fields.List(fields.Integer(), required=True)
+    member_org_id = fields.String(required=True)
+    member_org_name = fields.String()
+
+
+class DutyRosterOut(Schema):
+    community_id = fields.String(required=True)
+    year = fields.Integer(required=True)
+    slots = fields.List(fields.Nested(DutySlotOut), required=True)
+
+
+class VisitIn(Schema):
+    household_id = Id()
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    visited_at = fields.AwareDateTime(load_default=None)
+
+
+class VisitOut(Schema):
+    id = fields.String(required=True)
+    visitor_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    visited_at = fields.String(required=True)
+    notes = fields.String()
+
+
+class CoverageOut(Schema):
+    community_id = fields.String(required=True)
+    estates = fields.Integer()
+    grids = fields.Integer()
+    grids_with_worker = fields.Integer()
+    buildings = fields.Integer()
+    buildings_with_head = fields.Integer()
+    households = fields.Integer()
+    shops = fields.Integer()
+    households_with_residents = fields.Integer()
+    residents = fields.Integer()
+    party_members = fields.Integer()
+    households_visited_30d = fields.Integer()
+    visit_coverage_30d = fields.Float()

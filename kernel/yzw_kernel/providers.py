@@ -1,0 +1,134 @@
+"""nameko dependency providers: the database with its outbox, and RPC with timeouts."""
+
+import logging
+
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, ServiceProxy
+
+from .db import Store, database_url
+from .errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class Database(DependencyProvider):
+    """Gives each worker `self.db`: `with self.db.transaction() as tx:` and `self.db.reading()`.
+
+    Migrations run when the service starts; the outbox relay runs as a
+    managed thread for as long as the service does.
+    """
+
+    def __init__(self, migrations):
+        self.migrations = migrations
+        self.store = None
+
+    def setup(self):
+        config = self.container.config
+        relay_options = {"interval": float(config.get("OUTBOX_RELAY_INTERVAL", 2))}
+        self.store = Store(
+            database_url(config, self.container.service_name),
+            source=self.container.service_name,
+            migrations=self.migrations,
+            amqp_uri=config.get("AMQP_URI"),
+            relay_options=relay_options,
+        )
+        self.store.migrate()
+
+    def start(self):
+        self.container.spawn_managed_thread(self.store.relay.run, identifier="outbox-relay")
+
+    def stop(self):
+        self.store.relay.stop()
+        self.store.dispose()
+
+    def kill(self):
+        self.store.relay.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.store
+
+
+class _TimedProxyMixin:
+    def setup(self):
+        if self.timeout is None:
+            self.timeout = float(self.container.config.get("RPC_TIMEOUT", 5))
+        self.options.setdefault("expiration", self.timeout)
+        super().setup()
+
+
+class TimedRpcProxy(_TimedProxyMixin, RpcProxy):
+    """An RpcProxy whose calls give up after `RPC_TIMEOUT` seconds.
+
+    A request that nobody picked up by then also expires in its queue, so a
+    service that comes back does not act on requests its caller abandoned.
+    """
+
+    def __init__(self, target_service, timeout=None, **options):
+        self.timeout = timeout
+        super().__init__(target_service, **options)
+
+    def get_dependency(self, worker_ctx):
+        return TimedServiceProxy(
+            super().get_dependency(worker_ctx), self.target_service, self.timeout
+        )
+
+
+class ServiceDirectory(_TimedProxyMixin, RpcProxy):
+    """Timed proxies to any service by name: `self.services.grid.me(...)`.
+
+    For callers that fan out to several services (the gateway, health checks).
+    """
+
+    def __init__(self, timeout=None, **options):
+        self.timeout = timeout
+        super().__init__(None, **options)
+
+    def get_dependency(self, worker_ctx):
+        return _Directory(worker_ctx, self.rpc_reply_listener, self.timeout, self.options)
+
+
+class _Directory:
+    def __init__(self, worker_ctx, reply_listener, timeout, options):
+        self._worker_ctx = worker_ctx
+        self._reply_listener = reply_listener
+        self._timeout = timeout
+        self._options = options
+
+    def __getattr__(self, service_name):
+        if service_name.startswith("_"):
+            raise AttributeError(service_name)
+        return self[service_name]
+
+    def __getitem__(self, service_name):
+        proxy = ServiceProxy(self._worker_ctx, service_name, self._reply_listener, **self._options)
+        return TimedServiceProxy(proxy, service_name, self._timeout)
+
+
+class TimedServiceProxy:
+    def __init__(self, proxy, service_name, timeout):
+        self._proxy = proxy
+        self._service_name = service_name
+        self._timeout = timeout
+
+    def __getattr__(self, method_name):
+        method = getattr(self._proxy, method_name)
+        service, timeout = self._service_name, self._timeout
+
+        def call(*args, **kwargs):
+            try:
+                with eventlet.Timeout(timeout):
+                    return method.call_async(*args, **kwargs).result()
+            except eventlet.Timeout:
+                raise ServiceUnavailable(
+                    f"the {service} service did not answer within {timeout:g}s"
+                ) from None
+            except UnknownService:
+                raise ServiceUnavailable(f"the {service} service is not running") from None
+            except (OperationalError, ConnectionError, OSError) as error:
+                raise ServiceUnavailable(f"the message bus is unreachable: {error}") from None
+
+        call.__name__ = method_name
+        return call

@@ -1,0 +1,48 @@
+"""Column types shared by every service's models."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, String
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite keeps no zone, so values are stored as naive UTC and handed back
+    aware; naive input is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def IdColumnType():
+    """Ids are UUID strings: portable, and not guessable in public URLs."""
+    return String(36)

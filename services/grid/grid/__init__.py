@@ -1,0 +1,1 @@
+"""grid — 网格: places, people, roles and the party organisation of a community."""

@@ -1,0 +1,79 @@
+"""Rules of the grid, in plain Python: roles, the party tree, the duty roster, masking."""
+
+from yzw_kernel.errors import Conflict, InvalidInput
+
+# Which kind of party organisation may hang under which.
+PARTY_ORG_PARENTS = {
+    "community_committee": (None,),
+    "grid_branch": ("community_committee",),
+    "functional_branch": ("community_committee",),
+    "building_group": ("grid_branch",),
+    "central_household": ("building_group",),
+    "action_group": ("community_committee", "grid_branch", "functional_branch"),
+}
+
+# Roles held by one person per grid at most (一格一人 for the worker; the
+# grid leader is one per grid but one person may lead many grids, 一人多格).
+SINGLE_HOLDER_ROLES = {
+    "grid_worker": "this grid already has a full-time grid worker (一格一人)",
+    "grid_leader": "this grid already has a grid leader",
+}
+
+STAFF_ORDER = (
+    "grid_worker",
+    "grid_leader",
+    "building_head",
+    "unit_head",
+    "department_member",
+    "party_liaison",
+    "red_steward",
+    "central_household",
+)
+
+
+def check_grid_role(role, roles_held_in_grid, person_already_has_it):
+    """Refuse a role assignment that breaks the ABC rules."""
+    if person_already_has_it:
+        raise Conflict(f"the person already holds {role} in this grid")
+    if role in SINGLE_HOLDER_ROLES and role in roles_held_in_grid:
+        raise Conflict(SINGLE_HOLDER_ROLES[role], {"role": [SINGLE_HOLDER_ROLES[role]]})
+
+
+def check_party_parent(kind, parent_kind):
+    allowed = PARTY_ORG_PARENTS[kind]
+    if parent_kind not in allowed:
+        wanted = " or ".join("no parent" if k is None else k for k in allowed)
+        raise InvalidInput(
+            f"a {kind} belongs under {wanted}",
+            {"parent_id": [f"a {kind} belongs under {wanted}"]},
+        )
+
+
+def duty_months(slot):
+    """双月轮值: slot 1 convenes in January and February, slot 6 in November and December."""
+    return [2 * slot - 1, 2 * slot]
+
+
+def duty_slot_for_month(month):
+    return (month + 1) // 2
+
+
+def check_duty_roster(member_org_ids):
+    if len(member_org_ids) != 6:
+        raise InvalidInput("a year has six duty members", {"member_org_ids": ["give exactly six"]})
+    if len(set(member_org_ids)) != 6:
+        raise InvalidInput(
+            "each member organisation is on duty once a year",
+            {"member_org_ids": ["six different member organisations"]},
+        )
+
+
+def mask_phone(phone):
+    """138****0003: enough to recognise, not enough to call."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def staff_sort_key(role):
+    return STAFF_ORDER.index(role) if role in STAFF_ORDER else len(STAFF_ORDER)

@@ -1,0 +1,128 @@
+"""nameko entrypoints of the grid service: parse, call one use case, return."""
+
+from pathlib import Path
+
+from nameko.rpc import rpc
+
+from yzw_kernel.providers import Database
+
+from . import app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class GridService:
+    name = "grid"
+    db = Database(MIGRATIONS)
+
+    def _run(self, use_case, *args):
+        with self.db.transaction() as tx:
+            return use_case(tx, *args)
+
+    @rpc
+    def health(self):
+        return self._run(app.ping)
+
+    @rpc
+    def authenticate(self, phone, password):
+        return self._run(app.authenticate, phone, password)
+
+    @rpc
+    def me(self, person_id):
+        return self._run(app.me, person_id)
+
+    @rpc
+    def principal(self, person_id):
+        return self._run(app.principal, person_id)
+
+    @rpc
+    def create_community(self, actor_id, data):
+        return self._run(app.create_community, actor_id, data)
+
+    @rpc
+    def create_estate(self, actor_id, data):
+        return self._run(app.create_estate, actor_id, data)
+
+    @rpc
+    def create_grid(self, actor_id, data):
+        return self._run(app.create_grid, actor_id, data)
+
+    @rpc
+    def create_building(self, actor_id, data):
+        return self._run(app.create_building, actor_id, data)
+
+    @rpc
+    def create_unit(self, actor_id, data):
+        return self._run(app.create_unit, actor_id, data)
+
+    @rpc
+    def create_household(self, actor_id, data):
+        return self._run(app.create_household, actor_id, data)
+
+    @rpc
+    def register_person(self, actor_id, data):
+        return self._run(app.register_person, actor_id, data)
+
+    @rpc
+    def get_person(self, actor_id, person_id):
+        return self._run(app.get_person, actor_id, person_id)
+
+    @rpc
+    def assign_grid_role(self, actor_id, grid_id, data):
+        return self._run(app.assign_grid_role, actor_id, grid_id, data)
+
+    @rpc
+    def revoke_grid_role(self, actor_id, grid_id, person_id, role):
+        return self._run(app.revoke_grid_role, actor_id, grid_id, person_id, role)
+
+    @rpc
+    def grant_admin_role(self, actor_id, community_id, data):
+        return self._run(app.grant_admin_role, actor_id, community_id, data)
+
+    @rpc
+    def locate(self, household_id, actor_id=None):
+        return self._run(app.locate, household_id, actor_id)
+
+    @rpc
+    def residents_in_scope(self, scope, scope_id):
+        return self._run(app.residents_in_scope, scope, scope_id)
+
+    @rpc
+    def coverage(self, actor_id, community_id):
+        return self._run(app.coverage, actor_id, community_id)
+
+    @rpc
+    def list_grids(self, actor_id, community_id):
+        return self._run(app.list_grids, actor_id, community_id)
+
+    @rpc
+    def create_party_org(self, actor_id, data):
+        return self._run(app.create_party_org, actor_id, data)
+
+    @rpc
+    def add_party_org_member(self, actor_id, org_id, data):
+        return self._run(app.add_party_org_member, actor_id, org_id, data)
+
+    @rpc
+    def party_tree(self, actor_id, community_id):
+        return self._run(app.party_tree, actor_id, community_id)
+
+    @rpc
+    def create_member_org(self, actor_id, data):
+        return self._run(app.create_member_org, actor_id, data)
+
+    @rpc
+    def set_duty_roster(self, actor_id, community_id, year, data):
+        return self._run(app.set_duty_roster, actor_id, community_id, year, data)
+
+    @rpc
+    def duty_roster(self, community_id, year):
+        return self._run(app.duty_roster, community_id, year)
+
+    @rpc
+    def log_visit(self, actor_id, data):
+        return self._run(app.log_visit, actor_id, data)
+
+    @rpc
+    def list_visits(self, actor_id, household_id):
+        return self._run(app.list_visits, actor_id, household_id)
