@@ -114,11 +114,24 @@ def read_json(request):
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidInput("the body is not valid JSON", {"_body": [f"not valid JSON: {error}"]}) from None
+        raise InvalidInput(
+            "the body is not valid JSON", {"_body": [f"not valid JSON: {error}"]}
+        ) from None
 
 
-def api(method, path, *, summary, tag, body=None, response=None, many=False, status=200,
-        auth=True, errors=()):
+def api(
+    method,
+    path,
+    *,
+    summary,
+    tag,
+    body=None,
+    response=None,
+    many=False,
+    status=200,
+    auth=True,
+    errors=(),
+):
     """Declare a route: `handler(self, request, principal, body, **path_values)`."""
     full_path = API_PREFIX + path
     spec = RouteSpec(method, full_path, summary, tag, body, response, many, status, auth, errors)

@@ -18,6 +18,11 @@ ERROR_TEXT = {
 }
 
 
+def _operation_id(route):
+    slug = re.sub(r"[^a-z0-9]+", "_", route.path.lower()).strip("_")
+    return f"{route.method.lower()}_{slug}"
+
+
 def build_openapi(routes):
     spec = APISpec(
         title="一张网 Yizhangwang API",
@@ -26,25 +31,34 @@ def build_openapi(routes):
         plugins=[MarshmallowPlugin()],
         info={"description": "Party-building-led community grid governance: one HTTP API."},
     )
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
     spec.components.schema("Error", schema=ErrorOut)
     paths = {}
     for route in routes:
         operation = {
             "summary": route.summary,
             "tags": [route.tag],
-            "operationId": f"{route.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', route.path.lower()).strip('_')}",
+            "operationId": _operation_id(route),
             "responses": {},
         }
         names = re.findall(r"{(\w+)}", route.path)
         if names:
             operation["parameters"] = [
-                {"name": n, "in": "path", "required": True,
-                 "schema": {"type": "integer" if n == "year" else "string"}}
+                {
+                    "name": n,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer" if n == "year" else "string"},
+                }
                 for n in names
             ]
         if route.body is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": route.body}},
+            }
         ok = {"description": "success"}
         if route.response is not None:
             schema = {"type": "array", "items": route.response} if route.many else route.response

@@ -28,8 +28,13 @@ class TokenSigner:
 
     def issue(self, person_id):
         now = utcnow()
-        claims = {"sub": person_id, "iss": self.issuer, "aud": self.audience,
-                  "iat": now, "exp": now + self.ttl}
+        claims = {
+            "sub": person_id,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + self.ttl,
+        }
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
     def verify(self, token):

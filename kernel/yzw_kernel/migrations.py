@@ -17,4 +17,3 @@ def run_env(target_metadata):
     )
     with context.begin_transaction():
         context.run_migrations()
-

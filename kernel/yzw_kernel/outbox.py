@@ -180,10 +180,13 @@ class OutboxRelay:
             )
         with self.engine.begin() as connection:
             return connection.execute(
-                select(outbox_table.c.seq, outbox_table.c.event_id,
-                       outbox_table.c.event_type, outbox_table.c.payload)
-                .where(outbox_table.c.claim_token == token,
-                       outbox_table.c.published_at.is_(None))
+                select(
+                    outbox_table.c.seq,
+                    outbox_table.c.event_id,
+                    outbox_table.c.event_type,
+                    outbox_table.c.payload,
+                )
+                .where(outbox_table.c.claim_token == token, outbox_table.c.published_at.is_(None))
                 .order_by(outbox_table.c.seq)
             ).all()
 

@@ -31,6 +31,7 @@ PARTY_ORG_KINDS = (
 MEMBER_ORG_KINDS = ("enterprise", "institution", "social_organisation", "shop", "property_company")
 SCOPES = ("grid", "estate", "building")
 
+
 def Name():
     return fields.String(required=True, validate=validate.Length(min=1, max=100))
 
@@ -41,7 +42,9 @@ def Id():
 
 class CommunityIn(Schema):
     name = Name()
-    street = fields.String(load_default=None, metadata={"description": "street id; defaults to the caller's street"})
+    street = fields.String(
+        load_default=None, metadata={"description": "street id; defaults to the caller's street"}
+    )
 
 
 class EstateIn(Schema):
@@ -86,8 +89,12 @@ class PlaceOut(Schema):
 
 class PersonIn(Schema):
     name = Name()
-    phone = fields.String(required=True, validate=validate.Regexp(r"^1\d{10}$", error="an 11-digit mobile number"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
+    phone = fields.String(
+        required=True, validate=validate.Regexp(r"^1\d{10}$", error="an 11-digit mobile number")
+    )
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=128)
+    )
     household_id = fields.String(load_default=None, validate=validate.Length(max=36))
     kind = fields.String(load_default="resident", validate=validate.OneOf(PERSON_KINDS))
     party_member = fields.Boolean(load_default=False)
@@ -102,7 +109,10 @@ class PersonIn(Schema):
 class PersonOut(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
-    phone = fields.String(required=True, metadata={"description": "masked unless you are the person or their grid staff"})
+    phone = fields.String(
+        required=True,
+        metadata={"description": "masked unless you are the person or their grid staff"},
+    )
     household_id = fields.String(allow_none=True)
     kind = fields.String()
     party_member = fields.Boolean()
@@ -112,7 +122,9 @@ class PersonOut(Schema):
 
 class LoginIn(Schema):
     phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=128)
+    )
 
 
 class GridRoleIn(Schema):

@@ -26,8 +26,7 @@ from .service import MIGRATIONS
 def open_store():
     """The grid database named by GRID_DATABASE_URL, as the service would open it."""
     url = os.environ.get("GRID_DATABASE_URL") or database_url({}, "grid")
-    store = Store(url, source="grid", migrations=MIGRATIONS,
-                  amqp_uri=os.environ.get("AMQP_URI"))
+    store = Store(url, source="grid", migrations=MIGRATIONS, amqp_uri=os.environ.get("AMQP_URI"))
     store.migrate()
     return store
 
@@ -39,13 +38,25 @@ def create_street_admin(store, street_name, name, phone, password):
         street_id = street.id if street else app.create_street(tx, street_name)["id"]
         person = tx.session.scalar(select(Person).where(Person.phone == phone))
         if person is None:
-            person = Person(name=name, phone=phone, password_hash=hash_password(password),
-                            kind="department_staff")
+            person = Person(
+                name=name,
+                phone=phone,
+                password_hash=hash_password(password),
+                kind="department_staff",
+            )
             tx.session.add(person)
             tx.flush()
-            tx.publish("person_registered", {"person_id": person.id, "name": name,
-                                             "household_id": None, "grid_id": None,
-                                             "community_id": None, "party_member": False})
+            tx.publish(
+                "person_registered",
+                {
+                    "person_id": person.id,
+                    "name": name,
+                    "household_id": None,
+                    "grid_id": None,
+                    "community_id": None,
+                    "party_member": False,
+                },
+            )
         actor = Actor(tx.session, person.id)
         if not actor.is_street_admin(street_id):
             app.grant_street_admin(tx, person.id, street_id)
@@ -53,8 +64,9 @@ def create_street_admin(store, street_name, name, phone, password):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="grid-admin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="grid-admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create-street-admin", help="create a street and its first admin")
     create.add_argument("--street", required=True)

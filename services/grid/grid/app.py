@@ -40,8 +40,17 @@ def _get(session, model, object_id, what):
 
 def _place(obj, **extra):
     view = {"id": obj.id}
-    for attr in ("name", "number", "kind", "street_id", "community_id", "estate_id",
-                 "grid_id", "building_id", "unit_id"):
+    for attr in (
+        "name",
+        "number",
+        "kind",
+        "street_id",
+        "community_id",
+        "estate_id",
+        "grid_id",
+        "building_id",
+        "unit_id",
+    ):
         if hasattr(obj, attr):
             view[attr] = getattr(obj, attr)
     view.update(extra)
@@ -54,6 +63,7 @@ def ping(tx):
 
 
 # -- places ------------------------------------------------------------------
+
 
 def create_street(tx, name, level_names=None):
     street = Street(name=name, level_names=level_names or {})
@@ -72,8 +82,13 @@ def create_community(tx, actor_id, data):
         (street_id,) = actor.street_ids
     _get(tx.session, Street, street_id, "street")
     actor.require(actor.is_street_admin(street_id), "create communities in this street")
-    _unique(tx, Community, "a community with this name already exists in the street",
-            street_id=street_id, name=data["name"])
+    _unique(
+        tx,
+        Community,
+        "a community with this name already exists in the street",
+        street_id=street_id,
+        name=data["name"],
+    )
     community = Community(street_id=street_id, name=data["name"])
     tx.session.add(community)
     tx.flush()
@@ -89,8 +104,13 @@ def _create_in_community(tx, actor_id, model, data, what):
     actor = Actor(tx.session, actor_id)
     _get(tx.session, Community, data["community_id"], "community")
     actor.require(actor.is_community_admin(data["community_id"]), f"add {what}s to this community")
-    _unique(tx, model, f"a {what} with this name already exists in the community",
-            community_id=data["community_id"], name=data["name"])
+    _unique(
+        tx,
+        model,
+        f"a {what} with this name already exists in the community",
+        community_id=data["community_id"],
+        name=data["name"],
+    )
     obj = model(**data)
     tx.session.add(obj)
     tx.flush()
@@ -111,11 +131,18 @@ def create_building(tx, actor_id, data):
     estate = _get(tx.session, Estate, data["estate_id"], "estate")
     grid = _get(tx.session, Grid, data["grid_id"], "grid")
     if estate.community_id != grid.community_id:
-        raise InvalidInput("the estate and the grid are in different communities",
-                           {"grid_id": ["must be in the estate's community"]})
+        raise InvalidInput(
+            "the estate and the grid are in different communities",
+            {"grid_id": ["must be in the estate's community"]},
+        )
     actor.require(actor.is_community_admin(estate.community_id), "add buildings to this community")
-    _unique(tx, Building, "a building with this name already exists in the estate",
-            estate_id=estate.id, name=data["name"])
+    _unique(
+        tx,
+        Building,
+        "a building with this name already exists in the estate",
+        estate_id=estate.id,
+        name=data["name"],
+    )
     building = Building(**data)
     tx.session.add(building)
     tx.flush()
@@ -127,8 +154,13 @@ def create_unit(tx, actor_id, data):
     actor = Actor(tx.session, actor_id)
     building = _get(tx.session, Building, data["building_id"], "building")
     actor.require(actor.is_grid_staff(building.grid_id), "add units to this building")
-    _unique(tx, Unit, "a unit with this name already exists in the building",
-            building_id=building.id, name=data["name"])
+    _unique(
+        tx,
+        Unit,
+        "a unit with this name already exists in the building",
+        building_id=building.id,
+        name=data["name"],
+    )
     unit = Unit(**data)
     tx.session.add(unit)
     tx.flush()
@@ -141,8 +173,13 @@ def create_household(tx, actor_id, data):
     unit = _get(tx.session, Unit, data["unit_id"], "unit")
     building = tx.session.get(Building, unit.building_id)
     actor.require(actor.is_grid_staff(building.grid_id), "add households to this unit")
-    _unique(tx, Household, "this household number already exists in the unit",
-            unit_id=unit.id, number=data["number"])
+    _unique(
+        tx,
+        Household,
+        "this household number already exists in the unit",
+        unit_id=unit.id,
+        number=data["number"],
+    )
     household = Household(**data)
     tx.session.add(household)
     tx.flush()
@@ -165,6 +202,7 @@ def household_place(session, household_id):
 
 
 # -- people ------------------------------------------------------------------
+
 
 def _person_view(person, show_phone):
     return {
@@ -197,14 +235,18 @@ def register_person(tx, actor_id, data):
         _, _, _, _, grid = household_place(tx.session, data["household_id"])
         actor.require(actor.is_grid_staff(grid.id), "register people in this household's grid")
     else:
-        actor.require(actor.street_ids or any(r.role == "community_admin" for r in actor.admin_roles),
-                      "register people without a household")
+        actor.require(
+            actor.street_ids or any(r.role == "community_admin" for r in actor.admin_roles),
+            "register people without a household",
+        )
     if tx.session.scalar(select(Person.id).where(Person.phone == data["phone"])):
         raise Conflict("this phone number is already registered", {"phone": ["already registered"]})
     membership = data["party_membership"] or ("registered" if data["party_member"] else None)
     if membership == "reporting" and not data["employer"]:
-        raise InvalidInput("a reporting party member (报到党员) names an employer",
-                           {"employer": ["required for reporting party members"]})
+        raise InvalidInput(
+            "a reporting party member (报到党员) names an employer",
+            {"employer": ["required for reporting party members"]},
+        )
     person = Person(
         name=data["name"],
         phone=data["phone"],
@@ -216,14 +258,17 @@ def register_person(tx, actor_id, data):
     )
     tx.session.add(person)
     tx.flush()
-    tx.publish("person_registered", {
-        "person_id": person.id,
-        "name": person.name,
-        "household_id": person.household_id,
-        "grid_id": grid.id if grid else None,
-        "community_id": grid.community_id if grid else None,
-        "party_member": membership is not None,
-    })
+    tx.publish(
+        "person_registered",
+        {
+            "person_id": person.id,
+            "name": person.name,
+            "household_id": person.household_id,
+            "grid_id": grid.id if grid else None,
+            "community_id": grid.community_id if grid else None,
+            "party_member": membership is not None,
+        },
+    )
     return _person_view(person, _sees_phone(actor, person, grid))
 
 
@@ -247,7 +292,8 @@ def get_person(tx, actor_id, person_id):
 
 def _staff_of_grid(session, grid_id, viewer):
     rows = session.execute(
-        select(GridRole, Person).join(Person, GridRole.person_id == Person.id)
+        select(GridRole, Person)
+        .join(Person, GridRole.person_id == Person.id)
         .where(GridRole.grid_id == grid_id)
     ).all()
     staff = [
@@ -346,6 +392,7 @@ def principal(tx, person_id):
 
 # -- roles -------------------------------------------------------------------
 
+
 def assign_grid_role(tx, actor_id, grid_id, data):
     data = load(contract.GridRoleIn, data)
     actor = Actor(tx.session, actor_id)
@@ -362,8 +409,12 @@ def assign_grid_role(tx, actor_id, grid_id, data):
     )
     tx.session.add(GridRole(grid_id=grid.id, person_id=data["person_id"], role=data["role"]))
     tx.flush()
-    event = {"grid_id": grid.id, "community_id": grid.community_id,
-             "person_id": data["person_id"], "role": data["role"]}
+    event = {
+        "grid_id": grid.id,
+        "community_id": grid.community_id,
+        "person_id": data["person_id"],
+        "role": data["role"],
+    }
     tx.publish("role_assigned", event)
     return {"grid_id": grid.id, "person_id": data["person_id"], "role": data["role"]}
 
@@ -373,14 +424,22 @@ def revoke_grid_role(tx, actor_id, grid_id, person_id, role):
     grid = _get(tx.session, Grid, grid_id, "grid")
     actor.require(actor.is_community_admin(grid.community_id), "revoke roles in this grid")
     held = tx.session.scalar(
-        select(GridRole).where(GridRole.grid_id == grid.id, GridRole.person_id == person_id,
-                               GridRole.role == role)
+        select(GridRole).where(
+            GridRole.grid_id == grid.id, GridRole.person_id == person_id, GridRole.role == role
+        )
     )
     if held is None:
         raise NotFound(f"the person does not hold {role} in this grid")
     tx.session.delete(held)
-    tx.publish("role_revoked", {"grid_id": grid.id, "community_id": grid.community_id,
-                                "person_id": person_id, "role": role})
+    tx.publish(
+        "role_revoked",
+        {
+            "grid_id": grid.id,
+            "community_id": grid.community_id,
+            "person_id": person_id,
+            "role": role,
+        },
+    )
     return {"grid_id": grid.id, "person_id": person_id, "role": role}
 
 
@@ -390,13 +449,24 @@ def grant_admin_role(tx, actor_id, community_id, data):
     _get(tx.session, Community, community_id, "community")
     actor.require(actor.is_community_admin(community_id), "grant roles in this community")
     _get(tx.session, Person, data["person_id"], "person")
-    _unique(tx, AdminRole, "the person already holds this role here",
-            person_id=data["person_id"], role=data["role"], community_id=community_id)
-    tx.session.add(AdminRole(person_id=data["person_id"], role=data["role"],
-                             community_id=community_id))
+    _unique(
+        tx,
+        AdminRole,
+        "the person already holds this role here",
+        person_id=data["person_id"],
+        role=data["role"],
+        community_id=community_id,
+    )
+    tx.session.add(
+        AdminRole(person_id=data["person_id"], role=data["role"], community_id=community_id)
+    )
     tx.flush()
-    return {"person_id": data["person_id"], "role": data["role"],
-            "community_id": community_id, "street_id": None}
+    return {
+        "person_id": data["person_id"],
+        "role": data["role"],
+        "community_id": community_id,
+        "street_id": None,
+    }
 
 
 def grant_street_admin(tx, person_id, street_id):
@@ -412,15 +482,19 @@ SCOPE_COLUMNS = {"grid": Building.grid_id, "estate": Building.estate_id, "buildi
 def residents_in_scope(tx, scope, scope_id):
     """Ids of the people living in a grid, estate or building (who may vote there)."""
     if scope not in SCOPE_COLUMNS:
-        raise InvalidInput("scope is grid, estate or building", {"scope": [f"one of {contract.SCOPES}"]})
-    return list(tx.session.scalars(
-        select(Person.id)
-        .join(Household, Person.household_id == Household.id)
-        .join(Unit, Household.unit_id == Unit.id)
-        .join(Building, Unit.building_id == Building.id)
-        .where(SCOPE_COLUMNS[scope] == scope_id)
-        .order_by(Person.id)
-    ))
+        raise InvalidInput(
+            "scope is grid, estate or building", {"scope": [f"one of {contract.SCOPES}"]}
+        )
+    return list(
+        tx.session.scalars(
+            select(Person.id)
+            .join(Household, Person.household_id == Household.id)
+            .join(Unit, Household.unit_id == Unit.id)
+            .join(Building, Unit.building_id == Building.id)
+            .where(SCOPE_COLUMNS[scope] == scope_id)
+            .order_by(Person.id)
+        )
+    )
 
 
 def coverage(tx, actor_id, community_id):
@@ -446,16 +520,24 @@ def coverage(tx, actor_id, community_id):
         "community_id": community_id,
         "estates": count(select(Estate.id).where(Estate.community_id == community_id)),
         "grids": count(grids),
-        "grids_with_worker": count(select(GridRole.grid_id).where(
-            GridRole.grid_id.in_(grids), GridRole.role == "grid_worker")),
+        "grids_with_worker": count(
+            select(GridRole.grid_id).where(
+                GridRole.grid_id.in_(grids), GridRole.role == "grid_worker"
+            )
+        ),
         "buildings": count(buildings),
-        "buildings_with_head": count(select(distinct(Building.id)).join(
-            GridRole, GridRole.grid_id == Building.grid_id).where(
-            Building.id.in_(buildings), GridRole.role == "building_head")),
+        "buildings_with_head": count(
+            select(distinct(Building.id))
+            .join(GridRole, GridRole.grid_id == Building.grid_id)
+            .where(Building.id.in_(buildings), GridRole.role == "building_head")
+        ),
         "households": household_total,
         "shops": count(households.where(Household.kind == "shop")),
-        "households_with_residents": s.scalar(select(func.count(distinct(Person.household_id))).where(
-            Person.household_id.in_(households))),
+        "households_with_residents": s.scalar(
+            select(func.count(distinct(Person.household_id))).where(
+                Person.household_id.in_(households)
+            )
+        ),
         "residents": count(residents),
         "party_members": count(residents.where(Person.party_membership.is_not(None))),
         "households_visited_30d": visited,
@@ -465,9 +547,22 @@ def coverage(tx, actor_id, community_id):
 
 # -- party organisation --------------------------------------------------------
 
+
 def _party_org_view(org, members=None, children=None):
-    view = {c: getattr(org, c) for c in ("id", "community_id", "parent_id", "kind", "name",
-                                         "focus", "grid_id", "building_id", "household_id")}
+    view = {
+        c: getattr(org, c)
+        for c in (
+            "id",
+            "community_id",
+            "parent_id",
+            "kind",
+            "name",
+            "focus",
+            "grid_id",
+            "building_id",
+            "household_id",
+        )
+    }
     if members is not None:
         view["members"] = members
     if children is not None:
@@ -479,16 +574,32 @@ def create_party_org(tx, actor_id, data):
     data = load(contract.PartyOrgIn, data)
     actor = Actor(tx.session, actor_id)
     _get(tx.session, Community, data["community_id"], "community")
-    actor.require(actor.is_community_admin(data["community_id"]), "shape this community's party organisation")
-    parent = _get(tx.session, PartyOrg, data["parent_id"], "party organisation") if data["parent_id"] else None
+    actor.require(
+        actor.is_community_admin(data["community_id"]), "shape this community's party organisation"
+    )
+    parent = (
+        _get(tx.session, PartyOrg, data["parent_id"], "party organisation")
+        if data["parent_id"]
+        else None
+    )
     if parent is not None and parent.community_id != data["community_id"]:
-        raise InvalidInput("the parent is in another community", {"parent_id": ["another community"]})
+        raise InvalidInput(
+            "the parent is in another community", {"parent_id": ["another community"]}
+        )
     domain.check_party_parent(data["kind"], parent.kind if parent else None)
     if data["kind"] == "community_committee":
-        _unique(tx, PartyOrg, "the community already has a party committee",
-                community_id=data["community_id"], kind="community_committee")
-    for field, model, what in (("grid_id", Grid, "grid"), ("building_id", Building, "building"),
-                               ("household_id", Household, "household")):
+        _unique(
+            tx,
+            PartyOrg,
+            "the community already has a party committee",
+            community_id=data["community_id"],
+            kind="community_committee",
+        )
+    for field, model, what in (
+        ("grid_id", Grid, "grid"),
+        ("building_id", Building, "building"),
+        ("household_id", Household, "household"),
+    ):
         if data[field]:
             _get(tx.session, model, data[field], what)
     org = PartyOrg(**data)
@@ -504,9 +615,12 @@ def add_party_org_member(tx, actor_id, org_id, data):
     actor.require(actor.is_community_admin(org.community_id), "change this party organisation")
     person = _get(tx.session, Person, data["person_id"], "person")
     if person.party_membership is None:
-        raise InvalidInput("only party members join a party organisation",
-                           {"person_id": ["not a party member"]})
-    _unique(tx, PartyOrgMember, "the person is already a member", org_id=org.id, person_id=person.id)
+        raise InvalidInput(
+            "only party members join a party organisation", {"person_id": ["not a party member"]}
+        )
+    _unique(
+        tx, PartyOrgMember, "the person is already a member", org_id=org.id, person_id=person.id
+    )
     tx.session.add(PartyOrgMember(org_id=org.id, person_id=person.id, role=data["role"]))
     tx.flush()
     return {"org_id": org.id, "person_id": person.id, "role": data["role"]}
@@ -519,27 +633,32 @@ def party_tree(tx, actor_id, community_id):
     orgs = tx.session.scalars(select(PartyOrg).where(PartyOrg.community_id == community_id)).all()
     members = {}
     for member, person in tx.session.execute(
-        select(PartyOrgMember, Person).join(Person, PartyOrgMember.person_id == Person.id)
+        select(PartyOrgMember, Person)
+        .join(Person, PartyOrgMember.person_id == Person.id)
         .where(PartyOrgMember.org_id.in_([o.id for o in orgs]))
     ):
         members.setdefault(member.org_id, []).append(
-            {"person_id": person.id, "name": person.name, "role": member.role})
+            {"person_id": person.id, "name": person.name, "role": member.role}
+        )
     children = {}
     for org in orgs:
         children.setdefault(org.parent_id, []).append(org)
 
     def build(org):
-        return _party_org_view(org, members.get(org.id, []),
-                               [build(child) for child in children.get(org.id, [])])
+        return _party_org_view(
+            org, members.get(org.id, []), [build(child) for child in children.get(org.id, [])]
+        )
 
     return [build(root) for root in children.get(None, [])]
 
 
 # -- member organisations and the 双月轮值 roster ------------------------------
 
+
 def create_member_org(tx, actor_id, data):
-    return _create_in_community(tx, actor_id, MemberOrganisation,
-                                load(contract.MemberOrgIn, data), "member organisation")
+    return _create_in_community(
+        tx, actor_id, MemberOrganisation, load(contract.MemberOrgIn, data), "member organisation"
+    )
 
 
 def set_duty_roster(tx, actor_id, community_id, year, data):
@@ -549,19 +668,28 @@ def set_duty_roster(tx, actor_id, community_id, year, data):
     actor.require(actor.is_community_admin(community_id), "set this community's duty roster")
     ids = data["member_org_ids"]
     domain.check_duty_roster(ids)
-    found = set(tx.session.scalars(select(MemberOrganisation.id).where(
-        MemberOrganisation.id.in_(ids), MemberOrganisation.community_id == community_id)))
+    found = set(
+        tx.session.scalars(
+            select(MemberOrganisation.id).where(
+                MemberOrganisation.id.in_(ids), MemberOrganisation.community_id == community_id
+            )
+        )
+    )
     missing = [i for i in ids if i not in found]
     if missing:
-        raise InvalidInput("not member organisations of this community",
-                           {"member_org_ids": [f"unknown: {', '.join(missing)}"]})
-    for old in tx.session.scalars(select(DutySlot).where(
-            DutySlot.community_id == community_id, DutySlot.year == year)):
+        raise InvalidInput(
+            "not member organisations of this community",
+            {"member_org_ids": [f"unknown: {', '.join(missing)}"]},
+        )
+    for old in tx.session.scalars(
+        select(DutySlot).where(DutySlot.community_id == community_id, DutySlot.year == year)
+    ):
         tx.session.delete(old)
     tx.flush()
     for slot, member_org_id in enumerate(ids, start=1):
-        tx.session.add(DutySlot(community_id=community_id, year=year, slot=slot,
-                                member_org_id=member_org_id))
+        tx.session.add(
+            DutySlot(community_id=community_id, year=year, slot=slot, member_org_id=member_org_id)
+        )
     tx.flush()
     return duty_roster(tx, community_id, year)
 
@@ -577,8 +705,12 @@ def duty_roster(tx, community_id, year):
         "community_id": community_id,
         "year": year,
         "slots": [
-            {"slot": slot.slot, "months": domain.duty_months(slot.slot),
-             "member_org_id": org.id, "member_org_name": org.name}
+            {
+                "slot": slot.slot,
+                "months": domain.duty_months(slot.slot),
+                "member_org_id": org.id,
+                "member_org_name": org.name,
+            }
             for slot, org in rows
         ],
     }
@@ -586,39 +718,60 @@ def duty_roster(tx, community_id, year):
 
 # -- visits --------------------------------------------------------------------
 
+
 def log_visit(tx, actor_id, data):
     data = load(contract.VisitIn, data)
     actor = Actor(tx.session, actor_id)
     household, _, _, _, grid = household_place(tx.session, data["household_id"])
     # 党员联系群众: party members visit households of their own community too.
     own_grid = _grid_of_person(tx.session, actor.person)
-    party_member_here = (actor.person.party_membership is not None and own_grid is not None
-                         and own_grid.community_id == grid.community_id)
+    party_member_here = (
+        actor.person.party_membership is not None
+        and own_grid is not None
+        and own_grid.community_id == grid.community_id
+    )
     actor.require(actor.is_grid_staff(grid.id) or party_member_here, "log visits to this household")
     visited_at = data["visited_at"] or utcnow()
     if visited_at > utcnow() + timedelta(minutes=5):
         raise InvalidInput("a visit cannot be in the future", {"visited_at": ["in the future"]})
-    visit = Visit(visitor_id=actor.id, household_id=household.id, visited_at=visited_at,
-                  notes=data["notes"])
+    visit = Visit(
+        visitor_id=actor.id, household_id=household.id, visited_at=visited_at, notes=data["notes"]
+    )
     tx.session.add(visit)
     tx.flush()
-    tx.publish("visit_logged", {"visit_id": visit.id, "visitor_id": actor.id,
-                                "household_id": household.id, "grid_id": grid.id,
-                                "visited_at": visited_at.isoformat()})
+    tx.publish(
+        "visit_logged",
+        {
+            "visit_id": visit.id,
+            "visitor_id": actor.id,
+            "household_id": household.id,
+            "grid_id": grid.id,
+            "visited_at": visited_at.isoformat(),
+        },
+    )
     return _visit_view(visit)
 
 
 def _visit_view(visit):
-    return {"id": visit.id, "visitor_id": visit.visitor_id, "household_id": visit.household_id,
-            "visited_at": visit.visited_at.isoformat(), "notes": visit.notes}
+    return {
+        "id": visit.id,
+        "visitor_id": visit.visitor_id,
+        "household_id": visit.household_id,
+        "visited_at": visit.visited_at.isoformat(),
+        "notes": visit.notes,
+    }
 
 
 def list_visits(tx, actor_id, household_id):
     actor = Actor(tx.session, actor_id)
     household, _, _, _, grid = household_place(tx.session, household_id)
     actor.require(actor.is_grid_staff(grid.id), "see visits to this household")
-    visits = tx.session.scalars(select(Visit).where(Visit.household_id == household.id)
-                                .order_by(Visit.visited_at.desc()).limit(200))
+    visits = tx.session.scalars(
+        select(Visit)
+        .where(Visit.household_id == household.id)
+        .order_by(Visit.visited_at.desc())
+        .limit(200)
+    )
     return [_visit_view(v) for v in visits]
 
 
@@ -626,5 +779,7 @@ def list_grids(tx, actor_id, community_id):
     actor = Actor(tx.session, actor_id)
     _get(tx.session, Community, community_id, "community")
     actor.require(actor.in_community(community_id), "see this community's grids")
-    grids = tx.session.scalars(select(Grid).where(Grid.community_id == community_id).order_by(Grid.name))
+    grids = tx.session.scalars(
+        select(Grid).where(Grid.community_id == community_id).order_by(Grid.name)
+    )
     return [_grid_view(g) for g in grids]

@@ -1,0 +1,46 @@
+# 一张网: `make run` starts the suite with a demo community; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PACKAGES := kernel services/grid gateway
+AMQP_URI ?= pyamqp://guest:guest@127.0.0.1:5672/
+RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: run test lint format venv infra clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip==26.*"
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps $(addprefix -e ,$(PACKAGES))
+	@touch $@
+
+infra:
+	@scripts/ensure-infra.sh
+
+run: venv infra
+	$(BIN)/python scripts/run_suite.py
+
+test: venv
+	@scripts/ensure-infra.sh --postgres
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	YZW_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/nameko test tests \
+	  --amqp-uri $(AMQP_URI) --rabbit-ctl-uri $(RABBIT_API_URI) -p no:cacheprovider -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var
