@@ -1,0 +1,1 @@
+"""A minimal service on the kernel, for testing the kernel itself."""

@@ -1,0 +1,5 @@
+from probe.models import metadata
+
+from yzw_kernel.migrations import run_env
+
+run_env(metadata)
