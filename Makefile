@@ -8,7 +8,8 @@ PACKAGES := kernel services/grid gateway
 AMQP_URI ?= pyamqp://guest:guest@127.0.0.1:5672/
 RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
-export PYTHONWARNINGS := ignore::DeprecationWarning
+# nameko 2 imports pkg_resources and eventlet, which print notices at every start
+export PYTHONWARNINGS := ignore
 
 .PHONY: run test lint format venv infra clean
 
