@@ -162,7 +162,7 @@ def _build(tx, admin):
         b.role(g, leader, "grid_leader")
 
     # Residents in most households; every sixth a party member, some reporting (报到).
-    for i, (home, grid_id, building, group) in enumerate(households[4:], start=4):
+    for i, (home, grid_id, _building, group) in enumerate(households[4:], start=4):
         if i % 4 == 3:
             continue
         n_people += 1
