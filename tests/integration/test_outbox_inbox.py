@@ -171,3 +171,20 @@ def test_two_slow_postgresql_queries_from_two_workers_overlap(
 
     # with a driver that blocked the hub, one query would start after the other ended
     assert a["started"] < b["ended"] and b["started"] < a["ended"], (a, b)
+
+
+def test_declare_queues_prepares_a_first_deploy(rabbit_config, rabbit_manager):
+    from yzw_kernel.declare_queues import declare_all
+
+    declared = declare_all(rabbit_config["AMQP_URI"], [SUBSCRIPTION])
+
+    assert declared == [SUBSCRIPTION.queue_name]
+    queue = rabbit_manager.get_queue(rabbit_config["vhost"], SUBSCRIPTION.queue_name)
+    assert queue["durable"] is True
+    # an event published now waits in the queue for its consumer
+    envelope = make_envelope("grid", "person_registered", PERSON)
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        Producer(connection.default_channel).publish(
+            json.dumps(envelope), exchange=event_exchange("grid"), routing_key="person_registered"
+        )
+    assert [body["id"] for body in drain(rabbit_config["AMQP_URI"])] == [envelope["id"]]
