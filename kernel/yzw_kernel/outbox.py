@@ -61,6 +61,10 @@ inbox_table = Table(
 )
 
 
+class PublishTimedOut(Exception):
+    """The broker took too long to confirm a message."""
+
+
 def serialise_envelope(envelope):
     return json.dumps(envelope, ensure_ascii=False, sort_keys=True)
 
@@ -144,7 +148,8 @@ class OutboxRelay:
                 pass
 
     def _publish(self, producer, row):
-        with eventlet.Timeout(self.publish_timeout):
+        deadline = eventlet.Timeout(self.publish_timeout, PublishTimedOut)
+        try:
             producer.publish(
                 row.payload,
                 exchange=self.exchange,
@@ -155,6 +160,8 @@ class OutboxRelay:
                 message_id=row.event_id,
                 retry=False,
             )
+        finally:
+            deadline.cancel()
 
     # -- database side -----------------------------------------------------
 
@@ -232,7 +239,7 @@ class OutboxRelay:
                     for row in rows:
                         self._publish(producer, row)
                         done.append(row.seq)
-                except (Exception, eventlet.Timeout) as error:  # noqa: BLE001
+                except Exception as error:  # noqa: BLE001 - any failure: retry later
                     log.warning("outbox: broker unavailable (%s); will retry", error)
                     self.close()
                     self._mark_published(done)

@@ -118,10 +118,12 @@ class TimedServiceProxy:
         service, timeout = self._service_name, self._timeout
 
         def call(*args, **kwargs):
+            deadline = eventlet.Timeout(timeout)
             try:
-                with eventlet.Timeout(timeout):
-                    return method.call_async(*args, **kwargs).result()
-            except eventlet.Timeout:
+                return method.call_async(*args, **kwargs).result()
+            except eventlet.Timeout as expired:
+                if expired is not deadline:  # a caller's own, outer timeout
+                    raise
                 raise ServiceUnavailable(
                     f"the {service} service did not answer within {timeout:g}s"
                 ) from None
@@ -129,6 +131,8 @@ class TimedServiceProxy:
                 raise ServiceUnavailable(f"the {service} service is not running") from None
             except (OperationalError, ConnectionError, OSError) as error:
                 raise ServiceUnavailable(f"the message bus is unreachable: {error}") from None
+            finally:
+                deadline.cancel()
 
         call.__name__ = method_name
         return call
