@@ -145,6 +145,27 @@ class GatewayService:
         return self.grid.create_community(principal, _raw(request))
 
     @api(
+        "GET",
+        "/communities/{community_id}",
+        summary="A community, its street and what the levels are called there",
+        tag="places",
+        response=g.CommunityOut,
+    )
+    def get_community(self, request, principal, body, community_id):
+        return self.grid.get_community(principal, community_id)
+
+    @api(
+        "PUT",
+        "/streets/{street_id}/level-names",
+        summary="Rename the levels for a street (rural: 镇, 村, 村民小组...)",
+        tag="places",
+        body=g.LevelNamesIn,
+        response=g.StreetOut,
+    )
+    def set_level_names(self, request, principal, body, street_id):
+        return self.grid.set_level_names(principal, street_id, _raw(request))
+
+    @api(
         "POST",
         "/estates",
         summary="Create an estate 小区",

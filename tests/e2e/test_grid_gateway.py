@@ -159,3 +159,31 @@ def test_health_reports_broker_and_services(suite):
         "broker": {"status": "ok"},
         "services": {"grid": {"status": "ok"}},
     }
+
+
+def test_level_names_are_data_a_rural_street_renames_them(suite):
+    ids = build_community(suite, grids=1)
+    admin = suite.admin()
+
+    renamed = admin.put(
+        f"/streets/{suite.street_id}/level-names",
+        {"level_names": {"street": "镇", "community": "村", "grid": "村民小组"}},
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    community = admin.get(f"/communities/{ids['community']}").json()
+    assert community["level_names"]["community"] == "村"
+    assert community["level_names"]["grid"] == "村民小组"
+    assert community["level_names"]["building"] == "楼栋"  # untouched levels keep their names
+
+    unknown = admin.put(
+        f"/streets/{suite.street_id}/level-names", {"level_names": {"planet": "星球"}}
+    )
+    assert unknown.status_code == 400
+    assert "level_names" in unknown.json()["fields"]
+
+    worker = suite.anonymous().login(ids["worker_phones"][0], suite.password)
+    refused = worker.put(
+        f"/streets/{suite.street_id}/level-names", {"level_names": {"community": "屯"}}
+    )
+    assert refused.status_code == 403

@@ -47,6 +47,32 @@ class CommunityIn(Schema):
     )
 
 
+LEVELS = ("street", "community", "estate", "grid", "building", "unit", "household")
+
+
+class LevelNamesIn(Schema):
+    level_names = fields.Dict(
+        required=True,
+        keys=fields.String(validate=validate.OneOf(LEVELS)),
+        values=fields.String(validate=validate.Length(min=1, max=20)),
+        metadata={"description": 'e.g. {"community": "村", "grid": "村民小组"}'},
+    )
+
+
+class CommunityOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    street_id = fields.String(required=True)
+    street_name = fields.String(required=True)
+    level_names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class StreetOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    level_names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
 class EstateIn(Schema):
     community_id = Id()
     name = Name()

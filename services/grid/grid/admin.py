@@ -1,6 +1,8 @@
 """Operator commands for the grid service, run against its database directly.
 
     grid-admin create-street-admin --street 青山区 --name 王主任 --phone 13900000000
+    grid-admin create-street-admin --street 薛家湾镇 --name 李书记 --phone 13900000001 \
+        --level-names street=镇,community=村,grid=村民小组
 
 creates a street (or finds it by name) and its first street admin, who then
 creates communities through the API. The password is read from the
@@ -31,11 +33,11 @@ def open_store():
     return store
 
 
-def create_street_admin(store, street_name, name, phone, password):
+def create_street_admin(store, street_name, name, phone, password, level_names=None):
     """Idempotent: the same phone on the same street is left as it is."""
     with store.transaction() as tx:
         street = tx.session.scalar(select(Street).where(Street.name == street_name))
-        street_id = street.id if street else app.create_street(tx, street_name)["id"]
+        street_id = street.id if street else app.create_street(tx, street_name, level_names)["id"]
         person = tx.session.scalar(select(Person).where(Person.phone == phone))
         if person is None:
             person = Person(
@@ -72,13 +74,22 @@ def main(argv=None):
     create.add_argument("--street", required=True)
     create.add_argument("--name", required=True)
     create.add_argument("--phone", required=True)
+    create.add_argument(
+        "--level-names",
+        default="",
+        help="what the levels are called here, e.g. street=镇,community=村,grid=村民小组",
+    )
     args = parser.parse_args(argv)
     password = os.environ.get("GRID_ADMIN_PASSWORD") or getpass.getpass("password: ")
     if len(password) < 8:
         sys.exit("the password needs at least 8 characters")
+    try:
+        names = dict(pair.split("=", 1) for pair in args.level_names.split(",") if pair)
+    except ValueError:
+        sys.exit("--level-names takes level=name pairs separated by commas")
     store = open_store()
     try:
-        result = create_street_admin(store, args.street, args.name, args.phone, password)
+        result = create_street_admin(store, args.street, args.name, args.phone, password, names)
     finally:
         store.relay.relay_now()
         store.dispose()

@@ -66,10 +66,42 @@ def ping(tx):
 
 
 def create_street(tx, name, level_names=None):
-    street = Street(name=name, level_names=level_names or {})
+    street = Street(name=name, level_names=domain.level_names(level_names or {}))
     tx.session.add(street)
     tx.flush()
     return _place(street)
+
+
+def _street_view(street):
+    return {
+        "id": street.id,
+        "name": street.name,
+        "level_names": domain.level_names(street.level_names or {}),
+    }
+
+
+def set_level_names(tx, actor_id, street_id, data):
+    data = load(contract.LevelNamesIn, data)
+    actor = Actor(tx.session, actor_id)
+    street = _get(tx.session, Street, street_id, "street")
+    actor.require(actor.is_street_admin(street.id), "rename this street's levels")
+    street.level_names = domain.level_names({**(street.level_names or {}), **data["level_names"]})
+    tx.flush()
+    return _street_view(street)
+
+
+def get_community(tx, actor_id, community_id):
+    actor = Actor(tx.session, actor_id)
+    community = _get(tx.session, Community, community_id, "community")
+    actor.require(actor.in_community(community.id), "see this community")
+    street = tx.session.get(Street, community.street_id)
+    return {
+        "id": community.id,
+        "name": community.name,
+        "street_id": street.id,
+        "street_name": street.name,
+        "level_names": _street_view(street)["level_names"],
+    }
 
 
 def create_community(tx, actor_id, data):

@@ -2,6 +2,30 @@
 
 from yzw_kernel.errors import Conflict, InvalidInput
 
+# What each level of the place tree is called; a rural town renames them
+# (镇 → 村 → 村民小组 ...) as data, not code.
+DEFAULT_LEVEL_NAMES = {
+    "street": "街道",
+    "community": "社区",
+    "estate": "小区",
+    "grid": "网格",
+    "building": "楼栋",
+    "unit": "单元",
+    "household": "户",
+}
+
+
+def level_names(overrides):
+    """The default names with a street's own names laid over them."""
+    unknown = sorted(set(overrides) - set(DEFAULT_LEVEL_NAMES))
+    if unknown:
+        raise InvalidInput(
+            "unknown levels: " + ", ".join(unknown),
+            {"level_names": [f"levels are {', '.join(DEFAULT_LEVEL_NAMES)}"]},
+        )
+    return {**DEFAULT_LEVEL_NAMES, **overrides}
+
+
 # Which kind of party organisation may hang under which.
 PARTY_ORG_PARENTS = {
     "community_committee": (None,),

@@ -40,6 +40,14 @@ class GridService:
         return self._run(app.create_community, actor_id, data)
 
     @rpc
+    def get_community(self, actor_id, community_id):
+        return self._run(app.get_community, actor_id, community_id)
+
+    @rpc
+    def set_level_names(self, actor_id, street_id, data):
+        return self._run(app.set_level_names, actor_id, street_id, data)
+
+    @rpc
     def create_estate(self, actor_id, data):
         return self._run(app.create_estate, actor_id, data)
 
