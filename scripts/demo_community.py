@@ -55,8 +55,9 @@ class Builder:
         }
         return app.register_person(self.tx, self.actor, data)["id"]
 
-    def role(self, grid_id, person_id, role):
-        app.assign_grid_role(self.tx, self.actor, grid_id, {"person_id": person_id, "role": role})
+    def role(self, grid_id, person_id, role, **scope):
+        data = {"person_id": person_id, "role": role, **scope}
+        app.assign_grid_role(self.tx, self.actor, grid_id, data)
 
     def org(self, community_id, kind, name, parent=None, **extra):
         data = {
@@ -162,7 +163,7 @@ def _build(tx, admin):
         b.role(g, leader, "grid_leader")
 
     # Residents in most households; every sixth a party member, some reporting (报到).
-    for i, (home, grid_id, _building, group) in enumerate(households[4:], start=4):
+    for i, (home, grid_id, building, group) in enumerate(households[4:], start=4):
         if i % 4 == 3:
             continue
         n_people += 1
@@ -177,7 +178,7 @@ def _build(tx, admin):
         if extra:
             party_members.append((person, group))
         if i % 6 == 4:
-            b.role(grid_id, person, "building_head")
+            b.role(grid_id, person, "building_head", building_id=building)
     for person, group in party_members:
         app.add_party_org_member(tx, b.actor, group, {"person_id": person})
     if party_members:

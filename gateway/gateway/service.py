@@ -369,7 +369,7 @@ class GatewayService:
         response=g.DutyRosterOut,
     )
     def duty_roster(self, request, principal, body, community_id, year):
-        return self.grid.duty_roster(community_id, _year(year))
+        return self.grid.duty_roster(principal, community_id, _year(year))
 
     # -- visits --------------------------------------------------------------
 

@@ -169,6 +169,11 @@ def test_a_community_admin_builds_in_their_community_and_nowhere_else(store, adm
     assert count(store, Estate, Estate.community_id == other["community"]) == 1
 
 
+def other_resident(store, admin):
+    """A person with no admin role at all."""
+    return register(store, admin, "路人", None)["id"]
+
+
 def test_a_street_admin_creates_communities_in_their_own_street_only(store, admin):
     other = create_street_admin(store, "青山区", "青山管理员", "13800000002", DEMO_PASSWORD)
 
@@ -190,6 +195,9 @@ def test_a_street_admin_creates_communities_in_their_own_street_only(store, admi
         {"name": "越界社区", "street": other["street_id"]},
     )
     assert made["street_id"] == other["street_id"]
+
+    # someone who administers no street cannot create one anywhere, street given or not
+    refused(store, Forbidden, app.create_community, other_resident(store, admin), {"name": "无名"})
 
     # an admin of two streets says which one
     run(store, app.grant_street_admin, admin, other["street_id"])
@@ -462,7 +470,7 @@ def test_the_duty_roster_gives_six_member_orgs_two_months_each_and_is_replaced_w
         (6, [11, 12], orgs[5]),
     ]
     assert roster["slots"][0]["member_org_name"] == "共建单位1"
-    assert run(store, app.duty_roster, ids["community"], 2026) == roster
+    assert run(store, app.duty_roster, admin, ids["community"], 2026) == roster
 
     error = refused(
         store,
@@ -474,7 +482,7 @@ def test_the_duty_roster_gives_six_member_orgs_two_months_each_and_is_replaced_w
         {"member_org_ids": [*orgs[:5], foreign]},
     )
     assert foreign in str(error.fields["member_org_ids"])
-    assert run(store, app.duty_roster, ids["community"], 2026) == roster
+    assert run(store, app.duty_roster, admin, ids["community"], 2026) == roster
 
     reversed_roster = run(
         store,
@@ -485,9 +493,12 @@ def test_the_duty_roster_gives_six_member_orgs_two_months_each_and_is_replaced_w
         {"member_org_ids": orgs[::-1]},
     )
     assert [s["member_org_id"] for s in reversed_roster["slots"]] == orgs[::-1]
-    assert run(store, app.duty_roster, ids["community"], 2026) == reversed_roster
+    assert run(store, app.duty_roster, admin, ids["community"], 2026) == reversed_roster
     assert count(store, DutySlot) == 6
-    assert run(store, app.duty_roster, ids["community"], 2027)["slots"] == []
+    assert run(store, app.duty_roster, admin, ids["community"], 2027)["slots"] == []
+    refused(store, NotFound, app.duty_roster, admin, "no-such-community", 2026)
+    outsider = register(store, admin, "外人", elsewhere["household"])["id"]
+    refused(store, Forbidden, app.duty_roster, outsider, ids["community"], 2026)
 
 
 # -- a small known community: two estates, three grids, four households -------------
@@ -546,6 +557,7 @@ def test_a_visit_goes_to_the_outbox_and_only_staff_and_party_members_here_may_lo
 
     assert visit["visitor_id"] == known["W"] and visit["household_id"] == known["H2"]
     assert datetime.fromisoformat(visit["visited_at"]) == at
+    assert visit["visited_at"].endswith("+00:00")  # one instant, always written in UTC
     (event,) = events(store, "visit_logged")
     assert event["data"] == {
         "visit_id": visit["id"],
@@ -612,7 +624,7 @@ def test_residents_in_scope_are_exactly_the_people_living_there(store, known):
     assert "scope" in error.fields
 
 
-def test_coverage_counts_the_known_community(store, known):
+def test_coverage_counts_the_known_community(store, admin, known):
     now = datetime.now(UTC)
     for visitor, household, days in (
         ("W", "H1", 0),
@@ -629,6 +641,16 @@ def test_coverage_counts_the_known_community(store, known):
         )
     run(store, app.log_visit, known["D"], {"household_id": known["D1"]})  # next door
 
+    for person, building in (("R1", "B1"), ("R2", "B2"), ("R2", "B3")):
+        grid = "G1" if building == "B1" else "G2"
+        run(
+            store,
+            app.assign_grid_role,
+            admin,
+            known[grid],
+            {"person_id": known[person], "role": "building_head", "building_id": known[building]},
+        )
+
     stats = run(store, app.coverage, known["L"], known["C"])
 
     assert stats == {
@@ -637,7 +659,7 @@ def test_coverage_counts_the_known_community(store, known):
         "grids": 3,
         "grids_with_worker": 1,  # G2 has a leader, not a worker
         "buildings": 3,
-        "buildings_with_head": 0,
+        "buildings_with_head": 3,
         "households": 4,
         "shops": 1,
         "households_with_residents": 3,
@@ -647,3 +669,60 @@ def test_coverage_counts_the_known_community(store, known):
         "visit_coverage_30d": 0.75,
     }
     refused(store, Forbidden, app.coverage, known["D"], known["C"])
+
+
+def test_building_and_unit_heads_head_a_place_of_their_own_grid(store, admin, known):
+    def assign(grid, person, **scope):
+        return run(
+            store, app.assign_grid_role, admin, known[grid], {"person_id": known[person], **scope}
+        )
+
+    head = assign("G2", "R2", role="building_head", building_id=known["B2"])
+    assert head["building_id"] == known["B2"] and head["unit_id"] is None
+    # one person may head two buildings of a grid
+    assign("G2", "R2", role="building_head", building_id=known["B3"])
+    with pytest.raises(Conflict):
+        assign("G2", "R2", role="building_head", building_id=known["B3"])
+
+    error = refused(
+        store,
+        InvalidInput,
+        app.assign_grid_role,
+        admin,
+        known["G2"],
+        {"person_id": known["R3"], "role": "building_head"},
+    )
+    assert list(error.fields) == ["building_id"]
+    error = refused(
+        store,
+        InvalidInput,
+        app.assign_grid_role,
+        admin,
+        known["G2"],
+        {"person_id": known["R3"], "role": "building_head", "building_id": known["B1"]},
+    )  # B1 lies in G1
+    assert list(error.fields) == ["building_id"]
+    error = refused(
+        store,
+        InvalidInput,
+        app.assign_grid_role,
+        admin,
+        known["G2"],
+        {"person_id": known["R3"], "role": "grid_worker", "unit_id": known["U2"]},
+    )
+    assert list(error.fields) == ["unit_id"]
+    unit_head = assign("G2", "R3", role="unit_head", unit_id=known["U3"])
+    assert unit_head["unit_id"] == known["U3"]
+
+    staff = run(store, app.locate, known["H3"])["grid_staff"]
+    assert sorted((s["role"], s["building_id"], s["unit_id"]) for s in staff) == [
+        ("building_head", known["B2"], None),
+        ("building_head", known["B3"], None),
+        ("grid_leader", None, None),
+        ("unit_head", None, known["U3"]),
+    ]
+
+    # stepping down from building_head leaves both buildings
+    run(store, app.revoke_grid_role, admin, known["G2"], known["R2"], "building_head")
+    staff = run(store, app.locate, known["H3"])["grid_staff"]
+    assert [s["role"] for s in staff] == ["grid_leader", "unit_head"]

@@ -156,12 +156,20 @@ class LoginIn(Schema):
 class GridRoleIn(Schema):
     person_id = Id()
     role = fields.String(required=True, validate=validate.OneOf(GRID_ROLES))
+    building_id = fields.String(
+        load_default=None, metadata={"description": "required for building_head: the building"}
+    )
+    unit_id = fields.String(
+        load_default=None, metadata={"description": "required for unit_head: the unit"}
+    )
 
 
 class GridRoleOut(Schema):
     grid_id = fields.String(required=True)
     person_id = fields.String(required=True)
     role = fields.String(required=True)
+    building_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
 
 
 class AdminRoleIn(Schema):
@@ -181,6 +189,8 @@ class StaffOut(Schema):
     name = fields.String(required=True)
     role = fields.String(required=True)
     phone = fields.String(required=True)
+    building_id = fields.String(allow_none=True)
+    unit_id = fields.String(allow_none=True)
 
 
 class HouseholdOut(Schema):

@@ -16,7 +16,10 @@ import sys
 
 from sqlalchemy import select
 
+from yzw_kernel.contracts.grid import PersonIn
 from yzw_kernel.db import Store, database_url
+from yzw_kernel.errors import InvalidInput
+from yzw_kernel.validation import load
 
 from . import app
 from .access import Actor
@@ -35,6 +38,7 @@ def open_store():
 
 def create_street_admin(store, street_name, name, phone, password, level_names=None):
     """Idempotent: the same phone on the same street is left as it is."""
+    load(PersonIn, {"name": name, "phone": phone, "password": password})
     with store.transaction() as tx:
         street = tx.session.scalar(select(Street).where(Street.name == street_name))
         street_id = street.id if street else app.create_street(tx, street_name, level_names)["id"]
@@ -81,8 +85,6 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     password = os.environ.get("GRID_ADMIN_PASSWORD") or getpass.getpass("password: ")
-    if len(password) < 8:
-        sys.exit("the password needs at least 8 characters")
     try:
         names = dict(pair.split("=", 1) for pair in args.level_names.split(",") if pair)
     except ValueError:
@@ -90,6 +92,8 @@ def main(argv=None):
     store = open_store()
     try:
         result = create_street_admin(store, args.street, args.name, args.phone, password, names)
+    except InvalidInput as error:
+        sys.exit(f"grid-admin: {error}: {error.fields}")
     finally:
         store.relay.relay_now()
         store.dispose()

@@ -1,6 +1,6 @@
 """The grid service layer: one function per use case, each inside a unit of work."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import distinct, func, select
 
@@ -109,6 +109,7 @@ def create_community(tx, actor_id, data):
     actor = Actor(tx.session, actor_id)
     street_id = data["street"]
     if street_id is None:
+        actor.require(actor.street_ids, "create communities")
         if len(actor.street_ids) != 1:
             raise InvalidInput("say which street", {"street": ["required"]})
         (street_id,) = actor.street_ids
@@ -330,9 +331,8 @@ def _staff_of_grid(session, grid_id, viewer):
     ).all()
     staff = [
         {
-            "person_id": person.id,
+            **domain.role_view(grid_id, person.id, role.role, role.scope_id),
             "name": person.name,
-            "role": role.role,
             "phone": person.phone
             if viewer is not None and (viewer.id == person.id or viewer.has_grid_role(grid_id))
             else domain.mask_phone(person.phone),
@@ -431,15 +431,22 @@ def assign_grid_role(tx, actor_id, grid_id, data):
     grid = _get(tx.session, Grid, grid_id, "grid")
     actor.require(actor.is_community_admin(grid.community_id), "assign roles in this grid")
     _get(tx.session, Person, data["person_id"], "person")
+    field, scope_id = domain.role_scope(data["role"], data["building_id"], data["unit_id"])
+    if field:
+        _check_in_grid(tx.session, grid, field, scope_id)
     held = tx.session.execute(
-        select(GridRole.role, GridRole.person_id).where(GridRole.grid_id == grid.id)
+        select(GridRole.role, GridRole.person_id, GridRole.scope_id).where(
+            GridRole.grid_id == grid.id
+        )
     ).all()
     domain.check_grid_role(
         data["role"],
-        {role for role, _ in held},
-        (data["role"], data["person_id"]) in {(role, pid) for role, pid in held},
+        {role for role, _, _ in held},
+        (data["role"], data["person_id"], scope_id) in set(held),
     )
-    tx.session.add(GridRole(grid_id=grid.id, person_id=data["person_id"], role=data["role"]))
+    tx.session.add(
+        GridRole(grid_id=grid.id, person_id=data["person_id"], role=data["role"], scope_id=scope_id)
+    )
     tx.flush()
     event = {
         "grid_id": grid.id,
@@ -448,21 +455,33 @@ def assign_grid_role(tx, actor_id, grid_id, data):
         "role": data["role"],
     }
     tx.publish("role_assigned", event)
-    return {"grid_id": grid.id, "person_id": data["person_id"], "role": data["role"]}
+    return domain.role_view(grid.id, data["person_id"], data["role"], scope_id)
+
+
+def _check_in_grid(session, grid, field, scope_id):
+    """A building head's building, or a unit head's unit, lies in the grid."""
+    if field == "building_id":
+        building = session.get(Building, scope_id)
+    else:
+        unit = session.get(Unit, scope_id)
+        building = session.get(Building, unit.building_id) if unit else None
+    if building is None or building.grid_id != grid.id:
+        raise InvalidInput(f"not a {field[:-3]} of this grid", {field: ["not in this grid"]})
 
 
 def revoke_grid_role(tx, actor_id, grid_id, person_id, role):
     actor = Actor(tx.session, actor_id)
     grid = _get(tx.session, Grid, grid_id, "grid")
     actor.require(actor.is_community_admin(grid.community_id), "revoke roles in this grid")
-    held = tx.session.scalar(
+    held = tx.session.scalars(
         select(GridRole).where(
             GridRole.grid_id == grid.id, GridRole.person_id == person_id, GridRole.role == role
         )
-    )
-    if held is None:
+    ).all()
+    if not held:
         raise NotFound(f"the person does not hold {role} in this grid")
-    tx.session.delete(held)
+    for assignment in held:  # a building head of two buildings steps down from both
+        tx.session.delete(assignment)
     tx.publish(
         "role_revoked",
         {
@@ -559,9 +578,9 @@ def coverage(tx, actor_id, community_id):
         ),
         "buildings": count(buildings),
         "buildings_with_head": count(
-            select(distinct(Building.id))
-            .join(GridRole, GridRole.grid_id == Building.grid_id)
-            .where(Building.id.in_(buildings), GridRole.role == "building_head")
+            select(distinct(GridRole.scope_id)).where(
+                GridRole.role == "building_head", GridRole.scope_id.in_(buildings)
+            )
         ),
         "households": household_total,
         "shops": count(households.where(Household.kind == "shop")),
@@ -723,10 +742,13 @@ def set_duty_roster(tx, actor_id, community_id, year, data):
             DutySlot(community_id=community_id, year=year, slot=slot, member_org_id=member_org_id)
         )
     tx.flush()
-    return duty_roster(tx, community_id, year)
+    return duty_roster(tx, actor_id, community_id, year)
 
 
-def duty_roster(tx, community_id, year):
+def duty_roster(tx, actor_id, community_id, year):
+    actor = Actor(tx.session, actor_id)
+    _get(tx.session, Community, community_id, "community")
+    actor.require(actor.in_community(community_id), "see this community's duty roster")
     rows = tx.session.execute(
         select(DutySlot, MemberOrganisation)
         .join(MemberOrganisation, DutySlot.member_org_id == MemberOrganisation.id)
@@ -763,7 +785,7 @@ def log_visit(tx, actor_id, data):
         and own_grid.community_id == grid.community_id
     )
     actor.require(actor.is_grid_staff(grid.id) or party_member_here, "log visits to this household")
-    visited_at = data["visited_at"] or utcnow()
+    visited_at = (data["visited_at"] or utcnow()).astimezone(UTC)
     if visited_at > utcnow() + timedelta(minutes=5):
         raise InvalidInput("a visit cannot be in the future", {"visited_at": ["in the future"]})
     visit = Visit(

@@ -63,6 +63,35 @@ def check_grid_role(role, roles_held_in_grid, person_already_has_it):
         raise Conflict(SINGLE_HOLDER_ROLES[role], {"role": [SINGLE_HOLDER_ROLES[role]]})
 
 
+# B roles (一格多员) head one building or one unit of the grid.
+SCOPED_ROLES = {"building_head": "building_id", "unit_head": "unit_id"}
+
+
+def role_scope(role, building_id, unit_id):
+    """The place a role is scoped to, as (field, id); ("", "") for grid-wide roles."""
+    given = {"building_id": building_id, "unit_id": unit_id}
+    wanted = SCOPED_ROLES.get(role)
+    for field, value in given.items():
+        if field != wanted and value:
+            raise InvalidInput(f"{role} takes no {field}", {field: [f"not for {role}"]})
+    if wanted is None:
+        return "", ""
+    if not given[wanted]:
+        raise InvalidInput(f"say which {wanted[:-3]} the {role} heads", {wanted: ["required"]})
+    return wanted, given[wanted]
+
+
+def role_view(grid_id, person_id, role, scope_id):
+    field = SCOPED_ROLES.get(role)
+    return {
+        "grid_id": grid_id,
+        "person_id": person_id,
+        "role": role,
+        "building_id": scope_id if field == "building_id" else None,
+        "unit_id": scope_id if field == "unit_id" else None,
+    }
+
+
 def check_party_parent(kind, parent_kind):
     allowed = PARTY_ORG_PARENTS[kind]
     if parent_kind not in allowed:
@@ -94,7 +123,7 @@ def check_duty_roster(member_org_ids):
 
 def mask_phone(phone):
     """138****0003: enough to recognise, not enough to call."""
-    if len(phone) < 7:
+    if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 

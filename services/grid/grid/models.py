@@ -102,9 +102,11 @@ class GridRole(Base):
     grid_id: Mapped[str] = ref("grids")
     person_id: Mapped[str] = ref("people")
     role: Mapped[str] = mapped_column(String(30))
+    # The building a building_head heads, the unit a unit_head heads; "" otherwise.
+    scope_id: Mapped[str] = mapped_column(String(36), default="")
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     __table_args__ = (
-        UniqueConstraint("grid_id", "person_id", "role"),
+        UniqueConstraint("grid_id", "person_id", "role", "scope_id"),
         # 一格一人: one grid worker per grid, and one grid leader per grid
         # (who may lead many grids: 一人多格). The database has the last word.
         Index(

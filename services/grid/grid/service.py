@@ -124,8 +124,8 @@ class GridService:
         return self._run(app.set_duty_roster, actor_id, community_id, year, data)
 
     @rpc
-    def duty_roster(self, community_id, year):
-        return self._run(app.duty_roster, community_id, year)
+    def duty_roster(self, actor_id, community_id, year):
+        return self._run(app.duty_roster, actor_id, community_id, year)
 
     @rpc
     def log_visit(self, actor_id, data):

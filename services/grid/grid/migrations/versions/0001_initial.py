@@ -271,6 +271,7 @@ def upgrade():
         sa.Column("grid_id", sa.String(length=36), nullable=False),
         sa.Column("person_id", sa.String(length=36), nullable=False),
         sa.Column("role", sa.String(length=30), nullable=False),
+        sa.Column("scope_id", sa.String(length=36), nullable=False),
         sa.Column("assigned_at", yzw_kernel.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["grid_id"],
@@ -281,7 +282,7 @@ def upgrade():
             ["people.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("grid_id", "person_id", "role"),
+        sa.UniqueConstraint("grid_id", "person_id", "role", "scope_id"),
     )
     with op.batch_alter_table("grid_roles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_grid_roles_grid_id"), ["grid_id"], unique=False)
