@@ -115,17 +115,14 @@ def create_community(tx, actor_id, data):
         (street_id,) = actor.street_ids
     _get(tx.session, Street, street_id, "street")
     actor.require(actor.is_street_admin(street_id), "create communities in this street")
-    _unique(
+    return _add_place(
         tx,
         Community,
+        {"street_id": street_id, "name": data["name"]},
         "a community with this name already exists in the street",
-        street_id=street_id,
-        name=data["name"],
+        "street_id",
+        "name",
     )
-    community = Community(street_id=street_id, name=data["name"])
-    tx.session.add(community)
-    tx.flush()
-    return _place(community)
 
 
 def _unique(tx, model, message, **where):
@@ -133,21 +130,21 @@ def _unique(tx, model, message, **where):
         raise Conflict(message)
 
 
+def _add_place(tx, model, data, clash, *unique_on):
+    """Add a place unless one with the same key exists; returns its view."""
+    _unique(tx, model, clash, **{column: data[column] for column in unique_on})
+    place = model(**data)
+    tx.session.add(place)
+    tx.flush()
+    return _place(place)
+
+
 def _create_in_community(tx, actor_id, model, data, what):
     actor = Actor(tx.session, actor_id)
     _get(tx.session, Community, data["community_id"], "community")
     actor.require(actor.is_community_admin(data["community_id"]), f"add {what}s to this community")
-    _unique(
-        tx,
-        model,
-        f"a {what} with this name already exists in the community",
-        community_id=data["community_id"],
-        name=data["name"],
-    )
-    obj = model(**data)
-    tx.session.add(obj)
-    tx.flush()
-    return _place(obj)
+    clash = f"a {what} with this name already exists in the community"
+    return _add_place(tx, model, data, clash, "community_id", "name")
 
 
 def create_estate(tx, actor_id, data):
@@ -169,17 +166,8 @@ def create_building(tx, actor_id, data):
             {"grid_id": ["must be in the estate's community"]},
         )
     actor.require(actor.is_community_admin(estate.community_id), "add buildings to this community")
-    _unique(
-        tx,
-        Building,
-        "a building with this name already exists in the estate",
-        estate_id=estate.id,
-        name=data["name"],
-    )
-    building = Building(**data)
-    tx.session.add(building)
-    tx.flush()
-    return _place(building)
+    clash = "a building with this name already exists in the estate"
+    return _add_place(tx, Building, data, clash, "estate_id", "name")
 
 
 def create_unit(tx, actor_id, data):
@@ -187,17 +175,8 @@ def create_unit(tx, actor_id, data):
     actor = Actor(tx.session, actor_id)
     building = _get(tx.session, Building, data["building_id"], "building")
     actor.require(actor.is_grid_staff(building.grid_id), "add units to this building")
-    _unique(
-        tx,
-        Unit,
-        "a unit with this name already exists in the building",
-        building_id=building.id,
-        name=data["name"],
-    )
-    unit = Unit(**data)
-    tx.session.add(unit)
-    tx.flush()
-    return _place(unit)
+    clash = "a unit with this name already exists in the building"
+    return _add_place(tx, Unit, data, clash, "building_id", "name")
 
 
 def create_household(tx, actor_id, data):
@@ -206,17 +185,8 @@ def create_household(tx, actor_id, data):
     unit = _get(tx.session, Unit, data["unit_id"], "unit")
     building = tx.session.get(Building, unit.building_id)
     actor.require(actor.is_grid_staff(building.grid_id), "add households to this unit")
-    _unique(
-        tx,
-        Household,
-        "this household number already exists in the unit",
-        unit_id=unit.id,
-        number=data["number"],
-    )
-    household = Household(**data)
-    tx.session.add(household)
-    tx.flush()
-    return _place(household)
+    clash = "this household number already exists in the unit"
+    return _add_place(tx, Household, data, clash, "unit_id", "number")
 
 
 def household_place(session, household_id):
