@@ -81,21 +81,10 @@ def grid_store(database_url, amqp_uri=None):
     return store
 
 
-@pytest.fixture
-def suite(container_factory, test_config, database_url):
-    """The grid service and the gateway, running on this test's vhost and database."""
-    from api_client import Suite
-
+def start_gateway(container_factory, test_config):
+    """Start a gateway on a free port; returns the container and its API's base URL."""
     from gateway.service import GatewayService
-    from grid.admin import create_street_admin
-    from grid.service import GridService
 
-    store = grid_store(database_url)
-    admin = create_street_admin(store, "昆都仑区", "街道管理员", "13800000001", DEMO_PASSWORD)
-    store.dispose()
-
-    grid = container_factory(GridService, {**test_config, "DATABASE_URL": database_url})
-    grid.start()
     port = find_free_port()
     gateway = container_factory(
         GatewayService,
@@ -108,8 +97,26 @@ def suite(container_factory, test_config, database_url):
         },
     )
     gateway.start()
+    return gateway, f"http://127.0.0.1:{port}/api/v1"
+
+
+@pytest.fixture
+def suite(container_factory, test_config, database_url):
+    """The grid service and the gateway, running on this test's vhost and database."""
+    from api_client import Suite
+
+    from grid.admin import create_street_admin
+    from grid.service import GridService
+
+    store = grid_store(database_url)
+    admin = create_street_admin(store, "昆都仑区", "街道管理员", "13800000001", DEMO_PASSWORD)
+    store.dispose()
+
+    grid = container_factory(GridService, {**test_config, "DATABASE_URL": database_url})
+    grid.start()
+    gateway, base_url = start_gateway(container_factory, test_config)
     return Suite(
-        base_url=f"http://127.0.0.1:{port}/api/v1",
+        base_url=base_url,
         street_id=admin["street_id"],
         admin_phone="13800000001",
         password=DEMO_PASSWORD,

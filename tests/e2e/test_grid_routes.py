@@ -2,16 +2,14 @@
 organisations and the duty roster, visits, coverage, role changes, and the
 OpenAPI document, end to end over real RabbitMQ and a real database."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_client import Api, build_community, next_phone
-from nameko.testing.utils import find_free_port
+from conftest import start_gateway
 from openapi_spec_validator import validate
 
 from gateway.http import ROUTES
-from gateway.service import GatewayService
 
 
 def register(api, password, household_id=None, name="居民", **extra):
@@ -189,18 +187,8 @@ def test_revoking_a_role_and_granting_a_treasurer(suite):
 @pytest.fixture
 def gateway_only(container_factory, test_config):
     """The gateway alone: enough for routes that need no service."""
-    port = find_free_port()
-    gateway = container_factory(
-        GatewayService,
-        {
-            **test_config,
-            "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-            "TOKEN_SECRET": "test-secret-" + uuid.uuid4().hex,
-            "GATEWAY_SERVICES": "grid",
-        },
-    )
-    gateway.start()
-    return Api(f"http://127.0.0.1:{port}/api/v1")
+    _, base_url = start_gateway(container_factory, test_config)
+    return Api(base_url)
 
 
 def test_the_openapi_document_is_valid_openapi_3_with_every_route(gateway_only):
