@@ -376,15 +376,34 @@ def me(tx, person_id):
 def principal(tx, person_id):
     """What other services need to authorise a person: roles and where they hold them."""
     actor = Actor(tx.session, person_id)
-    grid = _grid_of_person(tx.session, actor.person)
+    place = (
+        household_place(tx.session, actor.person.household_id)
+        if actor.person.household_id
+        else None
+    )
+    _, _, building, estate, grid = place or (None,) * 5
+    grid_communities = dict(
+        tx.session.execute(
+            select(Grid.id, Grid.community_id).where(
+                Grid.id.in_({r.grid_id for r in actor.grid_roles})
+            )
+        ).all()
+    )
     return {
         "person_id": actor.id,
         "name": actor.person.name,
+        "kind": actor.person.kind,
+        "party_member": actor.person.party_membership is not None,
         "household_id": actor.person.household_id,
+        "building_id": building.id if building else None,
+        "estate_id": estate.id if estate else None,
         "grid_id": grid.id if grid else None,
         "community_id": grid.community_id if grid else None,
         "roles": roles_of(actor),
-        "grid_roles": [{"grid_id": r.grid_id, "role": r.role} for r in actor.grid_roles],
+        "grid_roles": [
+            {"grid_id": r.grid_id, "community_id": grid_communities[r.grid_id], "role": r.role}
+            for r in actor.grid_roles
+        ],
         "admin_roles": [
             {"role": r.role, "community_id": r.community_id, "street_id": r.street_id}
             for r in actor.admin_roles
