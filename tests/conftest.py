@@ -39,27 +39,47 @@ def postgres_reachable():
 
 
 @pytest.fixture
-def postgres_url(postgres_reachable):
-    """A fresh PostgreSQL database for this test, dropped afterwards."""
+def postgres_databases(postgres_reachable):
+    """Makes fresh PostgreSQL databases for this test and drops them afterwards."""
     if not postgres_reachable:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
         pytest.skip("PostgreSQL is not reachable")
-    name = f"yzw_test_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin()
-    admin.run(f'CREATE DATABASE "{name}"')
-    url = urlparse(PG_ADMIN_URL)
-    yield f"postgresql://{url.netloc}/{name}"
-    admin.run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    made = []
+    netloc = urlparse(PG_ADMIN_URL).netloc
+
+    def make():
+        name = f"yzw_test_{uuid.uuid4().hex[:12]}"
+        admin.run(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return f"postgresql://{netloc}/{name}"
+
+    yield make
+    for name in made:
+        admin.run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
 
 
+@pytest.fixture
+def postgres_url(postgres_databases):
+    """A fresh PostgreSQL database for this test, dropped afterwards."""
+    return postgres_databases()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """Each database test runs on SQLite and again on PostgreSQL."""
+def databases(request, tmp_path):
+    """`databases(name)` gives a fresh database URL on this test's backend: each
+    database test runs on SQLite and again on PostgreSQL."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/test.sqlite3"
-    return request.getfixturevalue("postgres_url")
+        return lambda name: f"sqlite:///{tmp_path}/{name}.sqlite3"
+    make = request.getfixturevalue("postgres_databases")
+    return lambda name: make()
+
+
+@pytest.fixture
+def database_url(databases):
+    return databases("test")
 
 
 @pytest.fixture
@@ -71,6 +91,17 @@ def test_config(rabbit_config):
         "RPC_TIMEOUT": 2,
         "max_workers": 10,
     }
+
+
+APPEALS_TEST_CONFIG = {
+    "APPEALS_TIMER_INTERVAL": 0.5,
+    "DELIBERATION_QUORUM": 0.5,
+    "DEADLINES": {
+        "default_hours": 72,
+        "by_category": {"safety": 24, "legacy": 336},
+        "level_factor": {"grid": 1, "community": 1, "street": 2, "department": 3},
+    },
+}
 
 
 def grid_store(database_url, amqp_uri=None):
@@ -92,7 +123,7 @@ def start_gateway(container_factory, test_config):
             **test_config,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
             "TOKEN_SECRET": "test-secret-" + uuid.uuid4().hex,
-            "GATEWAY_SERVICES": "grid",
+            "GATEWAY_SERVICES": "grid,appeals",
             "HEALTH_TIMEOUT": 1,
         },
     )
@@ -101,9 +132,10 @@ def start_gateway(container_factory, test_config):
 
 
 @pytest.fixture
-def suite(container_factory, test_config, database_url):
+def suite(container_factory, test_config, databases, database_url):
     """The grid service and the gateway, running on this test's vhost and database."""
     from api_client import Suite
+    from appeals.service import AppealsService
 
     from grid.admin import create_street_admin
     from grid.service import GridService
@@ -114,12 +146,18 @@ def suite(container_factory, test_config, database_url):
 
     grid = container_factory(GridService, {**test_config, "DATABASE_URL": database_url})
     grid.start()
+    appeals_url = databases("appeals")
+    appeals = container_factory(
+        AppealsService, {**test_config, **APPEALS_TEST_CONFIG, "DATABASE_URL": appeals_url}
+    )
+    appeals.start()
     gateway, base_url = start_gateway(container_factory, test_config)
     return Suite(
         base_url=base_url,
         street_id=admin["street_id"],
         admin_phone="13800000001",
         password=DEMO_PASSWORD,
-        containers={"grid": grid, "gateway": gateway},
+        containers={"grid": grid, "appeals": appeals, "gateway": gateway},
         database_url=database_url,
+        database_urls={"grid": database_url, "appeals": appeals_url},
     )

@@ -92,6 +92,7 @@ class RouteSpec:
     summary: str
     tag: str
     body: type | None = None
+    query: type | None = None
     response: type | None = None
     many: bool = False
     status: int = 200
@@ -126,15 +127,23 @@ def api(
     summary,
     tag,
     body=None,
+    query=None,
     response=None,
     many=False,
     status=200,
     auth=True,
     errors=(),
 ):
-    """Declare a route: `handler(self, request, principal, body, **path_values)`."""
+    """Declare a route: `handler(self, request, principal, body, **path_values)`.
+
+    `body` and `query` name marshmallow schemas the gateway checks first; the
+    service receives what was sent (`body_as_sent`, `query_as_sent`) and checks
+    it again at its own boundary.
+    """
     full_path = API_PREFIX + path
-    spec = RouteSpec(method, full_path, summary, tag, body, response, many, status, auth, errors)
+    spec = RouteSpec(
+        method, full_path, summary, tag, body, query, response, many, status, auth, errors
+    )
     ROUTES.append(spec)
 
     def decorator(handler):
@@ -145,6 +154,9 @@ def api(
             if body is not None:
                 request.json_body = read_json(request)
                 payload = load(body, request.json_body)
+            if query is not None:
+                request.query_values = request.args.to_dict()
+                payload = load(query, request.query_values)
             result = handler(self, request, principal=principal, body=payload, **path_values)
             if isinstance(result, Response):
                 return result
@@ -155,3 +167,22 @@ def api(
         return ApiEntrypoint.decorator(method, _werkzeug_rule(full_path))(endpoint)
 
     return decorator
+
+
+def body_as_sent(request):
+    """The JSON body as sent: the service validates it again at its boundary."""
+    return request.json_body
+
+
+def year_from_path(value):
+    try:
+        year = int(value)
+    except ValueError:
+        raise InvalidInput("year is a number", {"year": ["a four-digit year"]}) from None
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("year out of range", {"year": ["between 2000 and 2100"]})
+    return year
+
+
+def query_as_sent(request):
+    return request.query_values

@@ -54,6 +54,8 @@ def build_openapi(routes):
                 }
                 for n in names
             ]
+        if route.query is not None:
+            operation.setdefault("parameters", []).append({"in": "query", "schema": route.query})
         if route.body is not None:
             operation["requestBody"] = {
                 "required": True,
@@ -65,7 +67,7 @@ def build_openapi(routes):
             ok["content"] = {"application/json": {"schema": schema}}
         operation["responses"][str(route.status)] = ok
         codes = set(route.errors) | {503}
-        if route.body is not None or names:
+        if route.body is not None or route.query is not None or names:
             codes.add(400)
         if route.auth:
             codes |= {401, 403}

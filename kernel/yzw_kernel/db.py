@@ -16,6 +16,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from .envelope import make_envelope
 from .errors import Conflict
@@ -164,26 +165,33 @@ class UnitOfWork:
     def flush(self):
         try:
             self.session.flush()
-        except IntegrityError as exc:
-            raise Conflict("the change conflicts with existing data") from exc
+        except (IntegrityError, StaleDataError) as exc:
+            raise _conflict(exc) from exc
 
     def __exit__(self, exc_type, exc, tb):
         try:
             if exc_type is None:
                 try:
                     self.session.commit()
-                except IntegrityError as error:
+                except (IntegrityError, StaleDataError) as error:
                     self.session.rollback()
-                    raise Conflict("the change conflicts with existing data") from error
+                    raise _conflict(error) from error
             else:
                 self.session.rollback()
-                if isinstance(exc, IntegrityError):
-                    raise Conflict("the change conflicts with existing data") from exc
+                if isinstance(exc, IntegrityError | StaleDataError):
+                    raise _conflict(exc) from exc
         finally:
             self.session.close()
         if exc_type is None and self.published:
             self.store.relay.relay_now()
         return False
+
+
+def _conflict(error):
+    if isinstance(error, StaleDataError):
+        # a versioned row changed under us: someone else acted at the same moment
+        return Conflict("someone else changed this at the same moment; reload and try again")
+    return Conflict("the change conflicts with existing data")
 
 
 def database_url(config, service_name):

@@ -15,9 +15,11 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message="", fields=None):
+        # nameko rebuilds the error from its args, and turns a None into "None"
+        fields = fields if isinstance(fields, dict) else {}
         super().__init__(message, fields)
         self.message = message
-        self.fields = fields or {}
+        self.fields = fields
 
     def __str__(self):
         return self.message

@@ -58,6 +58,7 @@ class Suite:
     password: str
     containers: dict
     database_url: str
+    database_urls: dict = field(default_factory=dict)
     ids: dict = field(default_factory=dict)
 
     def anonymous(self):

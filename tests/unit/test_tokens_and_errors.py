@@ -69,3 +69,10 @@ def test_typed_errors_cross_rpc_as_their_own_type(error_type):
         "message": "it went wrong",
         "fields": {"field": ["bad"]},
     }
+
+
+def test_an_error_without_fields_crosses_rpc_without_inventing_any():
+    arrived = deserialize(serialize(NotFound("no appeal with id x")))
+
+    assert arrived.fields == {}
+    assert arrived.to_json() == {"error": "not_found", "message": "no appeal with id x"}

@@ -55,6 +55,52 @@ class VisitLogged(Schema):
     visited_at = fields.String(required=True)
 
 
+class AppealEvent(Schema):
+    appeal_id = fields.String(required=True)
+    number = fields.String(required=True)
+    community_id = fields.String(required=True)
+    grid_id = fields.String(required=True)
+    category = fields.String(required=True)
+    status = fields.String(required=True)
+    level = fields.String(required=True)
+    assignee_kind = fields.String(allow_none=True, load_default=None)
+    assignee_id = fields.String(allow_none=True, load_default=None)
+    actor_id = fields.String(allow_none=True, load_default=None)
+
+
+class AppealClosed(AppealEvent):
+    handler_id = fields.String(required=True)
+    rating = fields.Integer(required=True)
+
+
+class DeliberationClosed(Schema):
+    deliberation_id = fields.String(required=True)
+    appeal_id = fields.String(required=True)
+    question = fields.String(required=True)
+    outcome = fields.String(required=True)  # decided | no_quorum | tie
+    winner = fields.String(allow_none=True, load_default=None)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    eligible = fields.Integer(required=True)
+
+
+class ProjectProposed(Schema):
+    proposal_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    title = fields.String(required=True)
+    appeal_ids = fields.List(fields.String(), required=True)
+    estimated_cost_fen = fields.Integer(required=True)
+    beneficiaries = fields.Integer(required=True)
+    proposed_by = fields.String(required=True)
+
+
+class ProjectCompleted(Schema):
+    project_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    appeal_ids = fields.List(fields.String(), required=True)
+    beneficiaries = fields.Integer(required=True)
+    actual_spend_fen = fields.Integer(required=True)
+
+
 EVENTS = {
     "grid.person_registered": EventContract(
         1, PersonRegistered, "A person was registered (resident, party member, staff)."
@@ -67,6 +113,29 @@ EVENTS = {
     ),
     "grid.visit_logged": EventContract(
         1, VisitLogged, "A door-to-door visit (入户走访) was logged."
+    ),
+    "appeals.appeal_submitted": EventContract(
+        1, AppealEvent, "A resident's appeal (群众点单) arrived and was routed to its grid."
+    ),
+    "appeals.appeal_dispatched": EventContract(
+        1, AppealEvent, "An appeal was dispatched (网格派单) to a handler."
+    ),
+    "appeals.appeal_claimed": EventContract(1, AppealEvent, "A handler took the appeal (接单)."),
+    "appeals.appeal_resolved": EventContract(1, AppealEvent, "The handler resolved the appeal."),
+    "appeals.appeal_closed": EventContract(
+        1, AppealClosed, "The resident rated the result (群众评单) and the appeal closed."
+    ),
+    "appeals.appeal_escalated": EventContract(
+        1, AppealEvent, "The appeal went up one level (grid → ... → department)."
+    ),
+    "appeals.deliberation_closed": EventContract(
+        1, DeliberationClosed, "A vote (有事来商量) closed with a result or no quorum."
+    ),
+    "appeals.project_proposed": EventContract(
+        1, ProjectProposed, "Staff grouped appeals into a 定向投 project proposal."
+    ),
+    "funding.project_completed": EventContract(
+        1, ProjectCompleted, "A funded project was completed; its appeals are resolved."
     ),
 }
 

@@ -206,6 +206,7 @@ class GridOut(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
     community_id = fields.String(required=True)
+    street_id = fields.String()
 
 
 class LocateOut(Schema):

@@ -323,8 +323,11 @@ def _household_view(household, unit, building, estate):
     }
 
 
-def _grid_view(grid):
-    return {"id": grid.id, "name": grid.name, "community_id": grid.community_id}
+def _grid_view(grid, street_id=None):
+    view = {"id": grid.id, "name": grid.name, "community_id": grid.community_id}
+    if street_id is not None:
+        view["street_id"] = street_id
+    return view
 
 
 def locate(tx, household_id, actor_id=None):
@@ -334,9 +337,10 @@ def locate(tx, household_id, actor_id=None):
     if viewer is not None:
         lives_here = viewer.person.household_id == household.id
         viewer.require(lives_here or viewer.is_grid_staff(grid.id), "look up this household")
+    community = tx.session.get(Community, grid.community_id)
     return {
         "household": _household_view(household, unit, building, estate),
-        "grid": _grid_view(grid),
+        "grid": _grid_view(grid, community.street_id),
         "grid_staff": _staff_of_grid(tx.session, grid.id, viewer),
     }
 

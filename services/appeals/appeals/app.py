@@ -1,0 +1,440 @@
+"""The appeals service layer: each use case runs inside one unit of work."""
+
+import base64
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from yzw_kernel.contracts import appeals as contract
+from yzw_kernel.errors import Conflict, InvalidInput, NotFound
+from yzw_kernel.principal import Principal
+from yzw_kernel.types import utcnow
+from yzw_kernel.validation import load
+
+from . import access, domain
+from .models import Appeal, Counter, TimelineEntry
+
+EVENT_FOR_ACTION = {
+    "dispatch": "appeal_dispatched",
+    "claim": "appeal_claimed",
+    "resolve": "appeal_resolved",
+    "resolve_by_project": "appeal_resolved",
+    "escalate": "appeal_escalated",
+    "reopen": "appeal_dispatched",
+}
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _get(session, appeal_id):
+    appeal = session.get(Appeal, appeal_id) if appeal_id else None
+    if appeal is None:
+        raise NotFound(f"no appeal with id {appeal_id}")
+    return appeal
+
+
+def _visible(session, principal, appeal_id, also=None):
+    appeal = _get(session, appeal_id)
+    if not (access.may_see(principal, appeal) or (also and also(principal, appeal))):
+        raise NotFound(f"no appeal with id {appeal_id}")  # not even that it exists
+    return appeal
+
+
+def record(tx, appeal, step, settings=None, now=None):
+    """Write a transition to the timeline and publish what the suite needs to hear."""
+    now = now or utcnow()
+    tx.session.add(
+        TimelineEntry(
+            appeal_id=appeal.id,
+            at=now,
+            actor_id=step.actor_id,
+            action=step.action,
+            from_status=step.from_status,
+            to_status=step.to_status,
+            note=step.note,
+        )
+    )
+    if step.action == "claim":
+        appeal.claimed_at = now
+    elif step.to_status == "resolved":
+        appeal.resolved_at = now
+    elif step.to_status == "closed":
+        appeal.closed_at = now
+    if step.action in ("escalate", "return", "requeue", "reopen") and settings is not None:
+        appeal.deadline_at = domain.deadline_for(
+            appeal.category, appeal.level, settings["deadlines"], now
+        )
+    tx.flush()
+    event = EVENT_FOR_ACTION.get(step.action)
+    if step.action == "close":
+        tx.publish(
+            "appeal_closed",
+            {**_event(appeal, step), "handler_id": appeal.handler_id, "rating": appeal.rating},
+        )
+    elif event:
+        tx.publish(event, _event(appeal, step))
+
+
+def _event(appeal, step):
+    return {
+        "appeal_id": appeal.id,
+        "number": appeal.number,
+        "community_id": appeal.community_id,
+        "grid_id": appeal.grid_id,
+        "category": appeal.category,
+        "status": appeal.status,
+        "level": appeal.level,
+        "assignee_kind": appeal.assignee_kind,
+        "assignee_id": appeal.assignee_id,
+        "actor_id": step.actor_id,
+    }
+
+
+def _next_number(tx, now):
+    """2026-000042: a yearly sequence, taken under the counter row's lock."""
+    key = f"appeal-number-{now.year}"
+    session = tx.session
+    counter = session.get(Counter, key, with_for_update=True)
+    if counter is None:
+        try:
+            with session.begin_nested():
+                session.add(Counter(key=key, value=0))
+        except IntegrityError:
+            pass  # another transaction created it first
+        counter = session.get(Counter, key, with_for_update=True, populate_existing=True)
+    counter.value += 1
+    return f"{now.year}-{counter.value:06d}"
+
+
+# -- the lifecycle -------------------------------------------------------------
+
+
+def submit(tx, principal, place, data, settings):
+    """群众点单: a resident (or staff on their behalf) raises an appeal; it goes to
+    its grid's queue and, if the grid has a worker, straight to them."""
+    principal = Principal(principal)
+    data = load(contract.AppealIn, data)
+    grid = place["grid"]
+    own_home = principal.household_id == data["household_id"]
+    on_behalf = principal.is_grid_staff(grid["id"], grid["community_id"], grid.get("street_id"))
+    access.require(own_home or on_behalf, "raise an appeal for this household")
+    if data["source"] == "resident_app" and not own_home:
+        raise InvalidInput(
+            "staff raise appeals from a visit, a patrol or the hotline",
+            {"source": ["visit, patrol or hotline when raised for someone else"]},
+        )
+    now = utcnow()
+    appeal = Appeal(
+        number=_next_number(tx, now),
+        street_id=grid["street_id"],
+        community_id=grid["community_id"],
+        grid_id=grid["id"],
+        household_id=data["household_id"],
+        submitter_id=principal.id if own_home else None,
+        anonymous=data["anonymous"],
+        source=data["source"],
+        category=data["category"],
+        title=data["title"],
+        description=data["description"],
+        photo_urls=data["photo_urls"],
+        confidential=data["confidential"],
+        created_at=now,
+        deadline_at=domain.deadline_for(data["category"], "grid", settings["deadlines"], now),
+    )
+    step = domain.submitted(appeal, principal.id, f"from {data['source']}")
+    tx.session.add(appeal)
+    tx.flush()
+    record(tx, appeal, step, now=now)
+    tx.publish("appeal_submitted", _event(appeal, step))
+    worker = next((s for s in place["grid_staff"] if s["role"] == "grid_worker"), None)
+    if worker is not None:
+        routed = domain.dispatch(
+            appeal, None, "person", worker["person_id"], "routed to the grid worker"
+        )
+        record(tx, appeal, routed, now=now)
+    return view(tx.session, appeal, principal)
+
+
+def _act(tx, principal, appeal_id, allowed, action_name, also_visible_to=None):
+    principal = Principal(principal)
+    appeal = _visible(tx.session, principal, appeal_id, also_visible_to)
+    access.require(allowed(principal, appeal), action_name)
+    return principal, appeal
+
+
+def dispatch(tx, principal, appeal_id, data):
+    data = load(contract.DispatchIn, data)
+    principal, appeal = _act(
+        tx, principal, appeal_id, access.is_level_staff, "dispatch this appeal"
+    )
+    step = domain.dispatch(appeal, principal.id, data["assignee_kind"], data["assignee_id"])
+    record(tx, appeal, step)
+    return view(tx.session, appeal, principal)
+
+
+def claim(tx, principal, appeal_id):
+    principal, appeal = _act(
+        tx, principal, appeal_id, _may_claim_or_lost, "take on this appeal", access.may_compete_for
+    )
+    record(tx, appeal, domain.claim(appeal, principal.id))
+    return view(tx.session, appeal, principal)
+
+
+def _may_claim_or_lost(principal, appeal):
+    """Allowed to claim; or a rival whose race is already lost, who gets the 409."""
+    if appeal.status == "claimed" and access.may_compete_for(principal, appeal):
+        return True
+    return access.may_claim(principal, appeal)
+
+
+def resolve(tx, principal, appeal_id, data):
+    data = load(contract.ResolveIn, data)
+    principal, appeal = _act(tx, principal, appeal_id, access.is_handler, "resolve this appeal")
+    record(tx, appeal, domain.resolve(appeal, principal.id, data["resolution"]))
+    return view(tx.session, appeal, principal)
+
+
+def rate(tx, principal, appeal_id, data, settings):
+    data = load(contract.RateIn, data)
+    principal, appeal = _act(
+        tx, principal, appeal_id, lambda p, a: a.submitter_id == p.id, "rate someone else's appeal"
+    )
+    step = domain.rate(appeal, principal.id, data["score"], data["comment"])
+    record(tx, appeal, step, settings)
+    return view(tx.session, appeal, principal)
+
+
+def reject(tx, principal, appeal_id, data):
+    data = load(contract.ReasonIn, data)
+    principal, appeal = _act(tx, principal, appeal_id, access.is_level_staff, "reject this appeal")
+    record(tx, appeal, domain.reject(appeal, principal.id, data["reason"]))
+    return view(tx.session, appeal, principal)
+
+
+def withdraw(tx, principal, appeal_id, data):
+    data = load(contract.NoteIn, data)
+    principal, appeal = _act(
+        tx, principal, appeal_id, lambda p, a: a.submitter_id == p.id, "withdraw this appeal"
+    )
+    record(tx, appeal, domain.withdraw(appeal, principal.id, data["note"]))
+    return view(tx.session, appeal, principal)
+
+
+def escalate(tx, principal, appeal_id, data, settings):
+    data = load(contract.ReasonIn, data)
+    principal, appeal = _act(
+        tx, principal, appeal_id, access.is_level_staff, "escalate this appeal"
+    )
+    record(tx, appeal, domain.escalate(appeal, principal.id, data["reason"]), settings)
+    return view(tx.session, appeal, principal)
+
+
+def return_appeal(tx, principal, appeal_id, data, settings):
+    data = load(contract.ReasonIn, data)
+    principal, appeal = _act(tx, principal, appeal_id, access.is_handler, "return this appeal")
+    record(tx, appeal, domain.return_to_queue(appeal, principal.id, data["reason"]), settings)
+    return view(tx.session, appeal, principal)
+
+
+def request_extension(tx, principal, appeal_id, data):
+    """延期: the handler asks for more days; staff grant them."""
+    data = load(contract.ExtensionIn, data)
+    principal, appeal = _act(tx, principal, appeal_id, access.is_handler, "ask for more time")
+    if appeal.status not in domain.OPEN:
+        raise Conflict(f"the appeal is {appeal.status}; nothing to extend")
+    if appeal.extension_requested_days:
+        raise Conflict("an extension is already waiting for staff")
+    appeal.extension_requested_days = data["days"]
+    note = f"asks {data['days']} more days: {data['reason']}"
+    _note(tx, appeal, principal.id, "extension_requested", note)
+    return view(tx.session, appeal, principal)
+
+
+def grant_extension(tx, principal, appeal_id):
+    principal, appeal = _act(tx, principal, appeal_id, access.is_level_staff, "grant extensions")
+    days = appeal.extension_requested_days
+    if not days:
+        raise Conflict("no extension was asked for")
+    base = max(appeal.deadline_at or utcnow(), utcnow())
+    appeal.deadline_at = base + timedelta(days=days)
+    appeal.extension_requested_days = None
+    _note(tx, appeal, principal.id, "extension_granted", f"{days} more days")
+    return view(tx.session, appeal, principal)
+
+
+def urge(tx, principal, appeal_id):
+    """催办: the submitter presses once the deadline has passed, at most once a day."""
+    principal, appeal = _act(
+        tx, principal, appeal_id, lambda p, a: a.submitter_id == p.id, "urge this appeal"
+    )
+    now = utcnow()
+    if not domain.is_overdue(appeal, now):
+        raise Conflict("the appeal is not overdue; urging opens once its deadline passes")
+    if appeal.urged_at is not None and now - appeal.urged_at < timedelta(days=1):
+        raise Conflict("already urged today")
+    appeal.urged_at = now
+    _note(tx, appeal, principal.id, "urged", "the submitter urges (催办)")
+    return view(tx.session, appeal, principal)
+
+
+def _note(tx, appeal, actor_id, action, note):
+    """A timeline entry that changes no status."""
+    tx.session.add(
+        TimelineEntry(
+            appeal_id=appeal.id,
+            actor_id=actor_id,
+            action=action,
+            from_status=appeal.status,
+            to_status=appeal.status,
+            note=note,
+        )
+    )
+    tx.flush()
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+def get(tx, principal, appeal_id):
+    principal = Principal(principal)
+    return view(tx.session, _visible(tx.session, principal, appeal_id), principal)
+
+
+def summary(appeal, now=None):
+    now = now or utcnow()
+    return {
+        "id": appeal.id,
+        "number": appeal.number,
+        "status": appeal.status,
+        "level": appeal.level,
+        "category": appeal.category,
+        "source": appeal.source,
+        "title": appeal.title,
+        "grid_id": appeal.grid_id,
+        "community_id": appeal.community_id,
+        "assignee": {"kind": appeal.assignee_kind, "id": appeal.assignee_id}
+        if appeal.assignee_id
+        else None,
+        "rating": appeal.rating,
+        "confidential": appeal.confidential,
+        "deadline_at": _iso(appeal.deadline_at),
+        "overdue": domain.is_overdue(appeal, now),
+        "created_at": _iso(appeal.created_at),
+    }
+
+
+def view(session, appeal, principal):
+    readable = access.may_read_text(principal, appeal)
+    show_submitter = not appeal.anonymous or appeal.submitter_id == principal.id
+    timeline = session.scalars(
+        select(TimelineEntry).where(TimelineEntry.appeal_id == appeal.id).order_by(TimelineEntry.id)
+    )
+    return {
+        **summary(appeal),
+        "description": appeal.description if readable else None,
+        "photo_urls": appeal.photo_urls if readable else None,
+        "anonymous": appeal.anonymous,
+        "submitter_id": appeal.submitter_id if show_submitter else None,
+        "household_id": appeal.household_id if readable else None,
+        "handler_id": appeal.handler_id,
+        "resolution": appeal.resolution if readable else None,
+        "rating_comment": appeal.rating_comment,
+        "extension_requested_days": appeal.extension_requested_days,
+        "claimed_at": _iso(appeal.claimed_at),
+        "resolved_at": _iso(appeal.resolved_at),
+        "closed_at": _iso(appeal.closed_at),
+        "timeline": [
+            {
+                "at": _iso(entry.at),
+                "actor_id": entry.actor_id
+                if show_submitter or entry.actor_id != appeal.submitter_id
+                else None,
+                "action": entry.action,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "note": entry.note if readable else "",
+            }
+            for entry in timeline
+        ],
+    }
+
+
+def _cursor(appeal):
+    raw = json.dumps([appeal.created_at.isoformat(), appeal.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _read_cursor(cursor):
+    try:
+        created, appeal_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(created), str(appeal_id)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidInput("the cursor is not one we gave", {"cursor": ["invalid"]}) from None
+
+
+def list_appeals(tx, principal, query):
+    """Newest first, keyset-paginated; each person sees only what they may."""
+    principal = Principal(principal)
+    query = load(contract.AppealQuery, query)
+    visible = [Appeal.submitter_id == principal.id, Appeal.assignee_id == principal.id]
+    visible.append(Appeal.handler_id == principal.id)
+    staff_grids = [r["grid_id"] for r in principal.grid_roles]
+    if staff_grids:
+        visible.append(Appeal.grid_id.in_(staff_grids))
+    admin_communities = [r["community_id"] for r in principal.admin_roles if r["community_id"]]
+    if admin_communities:
+        visible.append(Appeal.community_id.in_(admin_communities))
+    streets = [r["street_id"] for r in principal.admin_roles if r["role"] == "street_admin"]
+    if streets:
+        visible.append(Appeal.street_id.in_(streets))
+    claimable = _claimable(principal)
+    if claimable is not None:
+        visible.append(claimable)
+    stmt = select(Appeal).where(or_(*visible))
+    filters = {
+        "community_id": Appeal.community_id,
+        "grid_id": Appeal.grid_id,
+        "status": Appeal.status,
+        "category": Appeal.category,
+    }
+    for name, column in filters.items():
+        if query.get(name):
+            stmt = stmt.where(column == query[name])
+    if query.get("assignee"):
+        who = principal.id if query["assignee"] == "me" else query["assignee"]
+        stmt = stmt.where(Appeal.assignee_id == who)
+    if query.get("mine"):
+        stmt = stmt.where(Appeal.submitter_id == principal.id)
+    if query.get("claimable"):
+        stmt = stmt.where(claimable if claimable is not None else Appeal.id.is_(None))
+        stmt = stmt.where(or_(Appeal.assignee_kind.is_(None), Appeal.assignee_kind != "person"))
+    if query.get("cursor"):
+        created, appeal_id = _read_cursor(query["cursor"])
+        stmt = stmt.where(
+            or_(
+                Appeal.created_at < created,
+                and_(Appeal.created_at == created, Appeal.id < appeal_id),
+            )
+        )
+    limit = query["limit"]
+    rows = tx.session.scalars(
+        stmt.order_by(Appeal.created_at.desc(), Appeal.id.desc()).limit(limit + 1)
+    ).all()
+    now = utcnow()
+    items = [summary(a, now) for a in rows[:limit]]
+    return {"items": items, "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None}
+
+
+def _claimable(principal):
+    """Open appeals a party member may take from their community's queues (党员接单)."""
+    if not (principal.party_member and principal.community_id):
+        return None
+    return and_(
+        Appeal.community_id == principal.community_id,
+        Appeal.status.in_(("submitted", "dispatched")),
+        or_(Appeal.assignee_kind.is_(None), Appeal.assignee_kind != "person"),
+    )

@@ -1,0 +1,36 @@
+"""The appeals service: its entrypoints, gathered from one module per area."""
+
+from pathlib import Path
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
+from yzw_kernel.providers import Database, TimedRpcProxy
+
+from .rpc_lifecycle import LifecycleRpc
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class AppealsService(LifecycleRpc):
+    name = "appeals"
+    db = Database(MIGRATIONS)
+    grid = TimedRpcProxy("grid")
+    config = Config()
+
+    @property
+    def settings(self):
+        return {
+            "deadlines": self.config.get("DEADLINES") or {},
+            "quorum_share": float(self.config.get("DELIBERATION_QUORUM", 0.5)),
+        }
+
+    def _run(self, use_case, *args):
+        with self.db.transaction() as tx:
+            return use_case(tx, *args)
+
+    @rpc
+    def health(self):
+        with self.db.reading() as session:
+            session.connection()
+        return {"service": self.name, "status": "ok"}
