@@ -160,4 +160,5 @@ def suite(container_factory, test_config, databases, database_url):
         containers={"grid": grid, "appeals": appeals, "gateway": gateway},
         database_url=database_url,
         database_urls={"grid": database_url, "appeals": appeals_url},
+        amqp_uri=test_config["AMQP_URI"],
     )

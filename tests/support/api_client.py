@@ -59,6 +59,7 @@ class Suite:
     containers: dict
     database_url: str
     database_urls: dict = field(default_factory=dict)
+    amqp_uri: str = ""
     ids: dict = field(default_factory=dict)
 
     def anonymous(self):

@@ -15,9 +15,11 @@ README = (ROOT / "README.md").read_text()
 
 
 def service_classes():
+    from appeals.service import AppealsService
+
     from grid.service import GridService
 
-    return [GridService]
+    return [GridService, AppealsService]
 
 
 def test_readme_lists_every_route_and_nothing_else():

@@ -69,7 +69,8 @@ class AppealEvent(Schema):
 
 
 class AppealClosed(AppealEvent):
-    handler_id = fields.String(required=True)
+    # None when no person handled it (a completed project resolved it): nobody earns stars
+    handler_id = fields.String(required=True, allow_none=True)
     rating = fields.Integer(required=True)
 
 
@@ -142,7 +143,10 @@ EVENTS = {
 # Consumers of the suite's events. Producers declare these queues when they
 # connect, so an event published before its consumer ever started waits in
 # its queue instead of being dropped.
-SUBSCRIPTIONS = []
+SUBSCRIPTIONS = [
+    Subscription("grid", "role_revoked", "appeals", "on_role_revoked"),
+    Subscription("funding", "project_completed", "appeals", "on_project_completed"),
+]
 
 
 def subscriptions_for(source):

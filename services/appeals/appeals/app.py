@@ -14,7 +14,7 @@ from yzw_kernel.types import utcnow
 from yzw_kernel.validation import load
 
 from . import access, domain
-from .models import Appeal, Counter, TimelineEntry
+from .models import Appeal, Counter, ProjectProposal, TimelineEntry
 
 EVENT_FOR_ACTION = {
     "dispatch": "appeal_dispatched",
@@ -438,3 +438,46 @@ def _claimable(principal):
         Appeal.status.in_(("submitted", "dispatched")),
         or_(Appeal.assignee_kind.is_(None), Appeal.assignee_kind != "person"),
     )
+
+
+# -- what other services tell us -------------------------------------------------
+
+
+def requeue_for_revoked_role(tx, envelope, settings):
+    """grid.role_revoked: the person's open appeals in that grid go back to its queue."""
+    data = envelope["data"]
+    person = data["person_id"]
+    held = tx.session.scalars(
+        select(Appeal).where(
+            Appeal.grid_id == data["grid_id"],
+            Appeal.status.in_(("dispatched", "claimed")),
+            or_(
+                and_(Appeal.assignee_kind == "person", Appeal.assignee_id == person),
+                Appeal.handler_id == person,
+            ),
+        )
+    ).all()
+    for appeal in held:
+        step = domain.requeue(appeal, f"{data['role']} role revoked; back to the grid's queue")
+        record(tx, appeal, step, settings)
+    return len(held)
+
+
+def resolve_for_completed_project(tx, envelope):
+    """funding.project_completed: the project's appeals are resolved and await ratings."""
+    data = envelope["data"]
+    resolved = 0
+    for appeal in tx.session.scalars(select(Appeal).where(Appeal.id.in_(data["appeal_ids"]))):
+        if appeal.status not in domain.OPEN:
+            continue  # already resolved, closed, rejected or withdrawn: nothing to do
+        note = (
+            f"resolved by project {data['project_id']} "
+            f"({data['beneficiaries']} beneficiaries); please rate the result"
+        )
+        record(tx, appeal, domain.resolve_by_project(appeal, note))
+        resolved += 1
+    for proposal in tx.session.scalars(
+        select(ProjectProposal).where(ProjectProposal.id == data["project_id"])
+    ):
+        proposal.completed_at = utcnow()
+    return resolved

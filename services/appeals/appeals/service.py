@@ -7,12 +7,13 @@ from nameko.rpc import rpc
 
 from yzw_kernel.providers import Database, TimedRpcProxy
 
+from .rpc_events import EventHandlers
 from .rpc_lifecycle import LifecycleRpc
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class AppealsService(LifecycleRpc):
+class AppealsService(LifecycleRpc, EventHandlers):
     name = "appeals"
     db = Database(MIGRATIONS)
     grid = TimedRpcProxy("grid")
