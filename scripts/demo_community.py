@@ -11,6 +11,7 @@ import os
 import sys
 from datetime import timedelta
 
+from demo_appeals import load_demo_appeals
 from sqlalchemy import select
 
 from grid import app
@@ -232,6 +233,7 @@ def main():
     store = open_store()
     try:
         summary = load_demo(store)
+        appeals = load_demo_appeals(store)
     finally:
         store.dispose()
     if summary is None:
@@ -241,6 +243,8 @@ def main():
             f"demo: loaded {COMMUNITY}: {summary['grids']} grids, "
             f"{summary['households']} households, {summary['people']} people"
         )
+    if appeals is not None:
+        print(f"demo: raised {appeals} appeals (2 legacy, 30 infrastructure, 35 daily)")
     return 0
 
 
