@@ -19,12 +19,13 @@ VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
 PORT = os.environ.get("GATEWAY_PORT", "8000")
 
-# (name, config file, module); a service joins when its folder exists.
+# (name, config file, service class); a service joins when its folder exists.
+# The class is named: nameko would otherwise also try the mixins its module imports.
 SERVICES = [
-    ("grid", "services/grid/config.yml", "grid.service"),
-    ("appeals", "services/appeals/config.yml", "appeals.service"),
-    ("volunteer", "services/volunteer/config.yml", "volunteer.service"),
-    ("funding", "services/funding/config.yml", "funding.service"),
+    ("grid", "services/grid/config.yml", "grid.service:GridService"),
+    ("appeals", "services/appeals/config.yml", "appeals.service:AppealsService"),
+    ("volunteer", "services/volunteer/config.yml", "volunteer.service:VolunteerService"),
+    ("funding", "services/funding/config.yml", "funding.service:FundingService"),
 ]
 
 
@@ -88,7 +89,7 @@ def main():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    for name, config, module in [*present, ("gateway", "gateway/config.yml", "gateway.service")]:
+    for name, config, module in [*present, ("gateway", "gateway/config.yml", "gateway.service:GatewayService")]:
         command = [str(BIN / "nameko"), "run", "--config", str(ROOT / config), module]
         # own process group: Ctrl-C reaches us, and we stop each child in order
         processes.append(

@@ -55,3 +55,19 @@ def test_every_event_handler_is_a_listed_subscription_and_back():
     assert handlers == listed
     for source, event_type, _, _ in listed:
         assert f"{source}.{event_type}" in EVENTS
+
+
+def test_make_run_starts_each_present_service_by_its_class():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from run_suite import SERVICES
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    present = [s for s in SERVICES if (ROOT / s[1]).exists()]
+    assert [name for name, _, _ in present] == [cls.name for cls in service_classes()]
+    for name, _, target in present:
+        module, _, class_name = target.partition(":")
+        assert getattr(importlib.import_module(module), class_name).name == name
