@@ -89,8 +89,9 @@ def main():
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    for name, config, module in [*present, ("gateway", "gateway/config.yml", "gateway.service:GatewayService")]:
-        command = [str(BIN / "nameko"), "run", "--config", str(ROOT / config), module]
+    gateway = ("gateway", "gateway/config.yml", "gateway.service:GatewayService")
+    for name, config, target in [*present, gateway]:
+        command = [str(BIN / "nameko"), "run", "--config", str(ROOT / config), target]
         # own process group: Ctrl-C reaches us, and we stop each child in order
         processes.append(
             (name, subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
