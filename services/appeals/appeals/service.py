@@ -7,13 +7,14 @@ from nameko.rpc import rpc
 
 from yzw_kernel.providers import Database, TimedRpcProxy
 
+from .rpc_deliberations import DeliberationRpc
 from .rpc_events import EventHandlers
 from .rpc_lifecycle import LifecycleRpc
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class AppealsService(LifecycleRpc, EventHandlers):
+class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers):
     name = "appeals"
     db = Database(MIGRATIONS)
     grid = TimedRpcProxy("grid")
