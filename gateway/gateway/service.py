@@ -12,6 +12,7 @@ from yzw_kernel.providers import ServiceDirectory
 from .http import api, json_response
 from .openapi import openapi_document
 from .routes_appeals import AppealRoutes
+from .routes_deliberations import DeliberationRoutes
 from .routes_grid import GridRoutes
 from .schemas import HealthOut
 from .tokens import Tokens
@@ -19,7 +20,7 @@ from .tokens import Tokens
 log = logging.getLogger(__name__)
 
 
-class GatewayService(GridRoutes, AppealRoutes):
+class GatewayService(GridRoutes, AppealRoutes, DeliberationRoutes):
     name = "gateway"
     services = ServiceDirectory()
     config = Config()
