@@ -110,12 +110,16 @@ def rate(appeal, person_id, score, comment=""):
     """Close on 3 or more; reopen (重办) to the same handler on 2 or lower."""
     if not 1 <= score <= 5:
         raise InvalidInput("a rating is 1 to 5", {"score": ["1 to 5"]})
-    appeal.rating, appeal.rating_comment = score, comment
+    note = f"rated {score}: {comment}".strip(": ")
     if score <= REOPEN_AT_OR_BELOW:
-        step = _move(appeal, "reopen", person_id, f"rated {score}: {comment}".strip(": "))
-        appeal.assignee_kind, appeal.assignee_id = "person", appeal.handler_id
-        return step
-    return _move(appeal, "close", person_id, f"rated {score}: {comment}".strip(": "))
+        step = _move(appeal, "reopen", person_id, note)
+        # to its handler; resolved by a project with nobody handling it, to the queue
+        appeal.assignee_kind = "person" if appeal.handler_id else None
+        appeal.assignee_id = appeal.handler_id
+    else:
+        step = _move(appeal, "close", person_id, note)
+    appeal.rating, appeal.rating_comment = score, comment  # only once the move is allowed
+    return step
 
 
 def reject(appeal, actor_id, reason):
