@@ -14,13 +14,14 @@ from .openapi import openapi_document
 from .routes_appeals import AppealRoutes
 from .routes_deliberations import DeliberationRoutes
 from .routes_grid import GridRoutes
+from .routes_stats import StatsRoutes
 from .schemas import HealthOut
 from .tokens import Tokens
 
 log = logging.getLogger(__name__)
 
 
-class GatewayService(GridRoutes, AppealRoutes, DeliberationRoutes):
+class GatewayService(GridRoutes, AppealRoutes, DeliberationRoutes, StatsRoutes):
     name = "gateway"
     services = ServiceDirectory()
     config = Config()

@@ -10,11 +10,12 @@ from yzw_kernel.providers import Database, TimedRpcProxy
 from .rpc_deliberations import DeliberationRpc
 from .rpc_events import EventHandlers
 from .rpc_lifecycle import LifecycleRpc
+from .rpc_stats import StatsRpc
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers):
+class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers, StatsRpc):
     name = "appeals"
     db = Database(MIGRATIONS)
     grid = TimedRpcProxy("grid")

@@ -1,0 +1,11 @@
+"""RPC entrypoint of appeal statistics."""
+
+from nameko.rpc import rpc
+
+from . import stats as statistics
+
+
+class StatsRpc:
+    @rpc
+    def stats(self, principal, query):
+        return self._run(statistics.stats, principal, query)
