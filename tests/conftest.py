@@ -104,6 +104,17 @@ APPEALS_TEST_CONFIG = {
 }
 
 
+VOLUNTEER_TEST_CONFIG = {
+    "STARS": {
+        "appeal_closed": 10,
+        "appeal_min_rating": 3,
+        "appeal_five_star_bonus": 5,
+        "visit": 2,
+        "visits_per_day_cap": 5,
+    }
+}
+
+
 def grid_store(database_url, amqp_uri=None):
     from grid.service import MIGRATIONS
 
@@ -123,7 +134,7 @@ def start_gateway(container_factory, test_config):
             **test_config,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
             "TOKEN_SECRET": "test-secret-" + uuid.uuid4().hex,
-            "GATEWAY_SERVICES": "grid,appeals",
+            "GATEWAY_SERVICES": "grid,appeals,volunteer",
             "HEALTH_TIMEOUT": 1,
         },
     )
@@ -133,12 +144,13 @@ def start_gateway(container_factory, test_config):
 
 @pytest.fixture
 def suite(container_factory, test_config, databases, database_url):
-    """The grid service and the gateway, running on this test's vhost and database."""
+    """Every service and the gateway, on this test's vhost, each with its own database."""
     from api_client import Suite
-    from appeals.service import AppealsService
 
+    from appeals.service import AppealsService
     from grid.admin import create_street_admin
     from grid.service import GridService
+    from volunteer.service import VolunteerService
 
     store = grid_store(database_url)
     admin = create_street_admin(store, "昆都仑区", "街道管理员", "13800000001", DEMO_PASSWORD)
@@ -151,14 +163,25 @@ def suite(container_factory, test_config, databases, database_url):
         AppealsService, {**test_config, **APPEALS_TEST_CONFIG, "DATABASE_URL": appeals_url}
     )
     appeals.start()
+    volunteer_url = databases("volunteer")
+    volunteer = container_factory(
+        VolunteerService,
+        {**test_config, **VOLUNTEER_TEST_CONFIG, "DATABASE_URL": volunteer_url},
+    )
+    volunteer.start()
     gateway, base_url = start_gateway(container_factory, test_config)
     return Suite(
         base_url=base_url,
         street_id=admin["street_id"],
         admin_phone="13800000001",
         password=DEMO_PASSWORD,
-        containers={"grid": grid, "appeals": appeals, "gateway": gateway},
+        containers={
+            "grid": grid,
+            "appeals": appeals,
+            "volunteer": volunteer,
+            "gateway": gateway,
+        },
         database_url=database_url,
-        database_urls={"grid": database_url, "appeals": appeals_url},
+        database_urls={"grid": database_url, "appeals": appeals_url, "volunteer": volunteer_url},
         amqp_uri=test_config["AMQP_URI"],
     )

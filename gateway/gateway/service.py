@@ -15,13 +15,14 @@ from .routes_appeals import AppealRoutes
 from .routes_deliberations import DeliberationRoutes
 from .routes_grid import GridRoutes
 from .routes_stats import StatsRoutes
+from .routes_volunteer import VolunteerRoutes
 from .schemas import HealthOut
 from .tokens import Tokens
 
 log = logging.getLogger(__name__)
 
 
-class GatewayService(GridRoutes, AppealRoutes, DeliberationRoutes, StatsRoutes):
+class GatewayService(GridRoutes, AppealRoutes, DeliberationRoutes, StatsRoutes, VolunteerRoutes):
     name = "gateway"
     services = ServiceDirectory()
     config = Config()

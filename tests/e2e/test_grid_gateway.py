@@ -157,7 +157,11 @@ def test_health_reports_broker_and_services(suite):
     assert health.json() == {
         "status": "ok",
         "broker": {"status": "ok"},
-        "services": {"grid": {"status": "ok"}, "appeals": {"status": "ok"}},
+        "services": {
+            "grid": {"status": "ok"},
+            "appeals": {"status": "ok"},
+            "volunteer": {"status": "ok"},
+        },
     }
 
 

@@ -16,10 +16,10 @@ README = (ROOT / "README.md").read_text()
 
 def service_classes():
     from appeals.service import AppealsService
-
     from grid.service import GridService
+    from volunteer.service import VolunteerService
 
-    return [GridService, AppealsService]
+    return [GridService, AppealsService, VolunteerService]
 
 
 def test_readme_lists_every_route_and_nothing_else():

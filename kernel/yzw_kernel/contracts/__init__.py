@@ -102,6 +102,34 @@ class ProjectCompleted(Schema):
     actual_spend_fen = fields.Integer(required=True)
 
 
+class StarsAwarded(Schema):
+    account_id = fields.String(required=True)
+    owner_kind = fields.String(required=True)
+    owner_id = fields.String(required=True)
+    stars = fields.Integer(required=True)
+    source = fields.String(required=True)
+    reason = fields.String(required=True)
+    balance = fields.Integer(required=True)
+
+
+class StarsRedeemed(Schema):
+    account_id = fields.String(required=True)
+    owner_id = fields.String(required=True)
+    voucher_id = fields.String(required=True)
+    reward_id = fields.String(required=True)
+    stars = fields.Integer(required=True)
+    balance = fields.Integer(required=True)
+
+
+class ActivityCompleted(Schema):
+    activity_id = fields.String(required=True)
+    team_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    volunteers = fields.Integer(required=True)
+    minutes = fields.Integer(required=True)
+    stars = fields.Integer(required=True)
+
+
 EVENTS = {
     "grid.person_registered": EventContract(
         1, PersonRegistered, "A person was registered (resident, party member, staff)."
@@ -135,6 +163,15 @@ EVENTS = {
     "appeals.project_proposed": EventContract(
         1, ProjectProposed, "Staff grouped appeals into a 定向投 project proposal."
     ),
+    "volunteer.stars_awarded": EventContract(
+        1, StarsAwarded, "Red stars (闪闪红星) were credited to an account."
+    ),
+    "volunteer.stars_redeemed": EventContract(
+        1, StarsRedeemed, "Red stars were spent on a reward; a voucher was issued."
+    ),
+    "volunteer.activity_completed": EventContract(
+        1, ActivityCompleted, "A volunteer activity was completed and its hours paid in stars."
+    ),
     "funding.project_completed": EventContract(
         1, ProjectCompleted, "A funded project was completed; its appeals are resolved."
     ),
@@ -146,6 +183,9 @@ EVENTS = {
 SUBSCRIPTIONS = [
     Subscription("grid", "role_revoked", "appeals", "on_role_revoked"),
     Subscription("funding", "project_completed", "appeals", "on_project_completed"),
+    Subscription("grid", "person_registered", "volunteer", "on_person_registered"),
+    Subscription("appeals", "appeal_closed", "volunteer", "on_appeal_closed"),
+    Subscription("grid", "visit_logged", "volunteer", "on_visit_logged"),
 ]
 
 

@@ -1,0 +1,166 @@
+"""The volunteer service's RPC contract, shared with the gateway."""
+
+from marshmallow import Schema, fields, validate
+
+TEAM_FOCUSES = (
+    "policy_outreach",
+    "assistance",
+    "health",
+    "culture",
+    "patrol",
+    "waste_sorting",
+    "environment",
+    "other",
+)
+PERIODS = ("month", "year", "all")
+
+
+def Text(max_length, **kw):
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kw)
+
+
+def Count(minimum=0, maximum=None, **kw):
+    return fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=minimum, max=maximum), **kw
+    )
+
+
+class TeamIn(Schema):
+    community_id = Text(36)
+    name = Text(100)
+    focus = fields.String(required=True, validate=validate.OneOf(TEAM_FOCUSES))
+    leader_id = Text(36)
+
+
+class TeamMemberIn(Schema):
+    person_id = Text(36)
+
+
+class TeamOut(Schema):
+    id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    name = fields.String(required=True)
+    focus = fields.String(required=True)
+    leader_id = fields.String(required=True)
+    members = fields.List(fields.String(), required=True)
+
+
+class ActivityIn(Schema):
+    team_id = Text(36)
+    title = Text(200)
+    place = Text(200)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    capacity = Count(1, 10_000)
+    stars_per_hour = Count(0, 100)
+
+
+class ActivityOut(Schema):
+    id = fields.String(required=True)
+    team_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    title = fields.String(required=True)
+    place = fields.String(required=True)
+    starts_at = fields.String(required=True)
+    ends_at = fields.String(required=True)
+    capacity = fields.Integer(required=True)
+    signed_up = fields.Integer(required=True)
+    stars_per_hour = fields.Integer(required=True)
+    status = fields.String(required=True)
+
+
+class AttendanceIn(Schema):
+    person_id = fields.String(
+        load_default=None, metadata={"description": "the team leader records someone else"}
+    )
+    at = fields.AwareDateTime(
+        load_default=None, metadata={"description": "the leader records a past time; else now"}
+    )
+
+
+class SignUpOut(Schema):
+    activity_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    status = fields.String(required=True)
+    checked_in_at = fields.String(allow_none=True)
+    checked_out_at = fields.String(allow_none=True)
+    minutes = fields.Integer(required=True)
+
+
+class CompletionOut(Schema):
+    activity = fields.Nested(ActivityOut, required=True)
+    awarded = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class EntryOut(Schema):
+    kind = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    source = fields.String(required=True)
+    reason = fields.String()
+    created_at = fields.String(required=True)
+
+
+class StarsOut(Schema):
+    person_id = fields.String(required=True)
+    balance = fields.Integer(required=True)
+    entries = fields.List(fields.Nested(EntryOut), required=True)
+
+
+class AwardIn(Schema):
+    person_id = Text(36)
+    stars = Count(1, 1000)
+    reason = Text(500)
+
+
+class LeaderboardQuery(Schema):
+    community_id = fields.String(validate=validate.Length(max=36))
+    grid_id = fields.String(validate=validate.Length(max=36))
+    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class LeaderOut(Schema):
+    rank = fields.Integer(required=True)
+    owner_kind = fields.String(required=True)
+    owner_id = fields.String(required=True)
+    name = fields.String()
+    stars = fields.Integer(required=True)
+
+
+class LeaderboardOut(Schema):
+    period = fields.String(required=True)
+    since = fields.String(allow_none=True)
+    leaders = fields.List(fields.Nested(LeaderOut), required=True)
+
+
+class RewardIn(Schema):
+    community_id = Text(36)
+    name = Text(200)
+    provider_id = Text(36)
+    price_stars = Count(1, 100_000)
+    stock = Count(0, 100_000)
+
+
+class RewardOut(Schema):
+    id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    name = fields.String(required=True)
+    provider_id = fields.String(required=True)
+    price_stars = fields.Integer(required=True)
+    stock = fields.Integer(required=True)
+
+
+class RewardQuery(Schema):
+    community_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class VoucherOut(Schema):
+    id = fields.String(required=True)
+    code = fields.String(required=True)
+    reward_id = fields.String(required=True)
+    reward_name = fields.String()
+    price_stars = fields.Integer(required=True)
+    status = fields.String(required=True)
+    issued_at = fields.String(required=True)
+    used_at = fields.String(allow_none=True)
+    cancelled_at = fields.String(allow_none=True)

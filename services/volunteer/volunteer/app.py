@@ -1,0 +1,592 @@
+"""The volunteer service layer: teams, activities, red stars, rewards, leaderboards."""
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from yzw_kernel.contracts import volunteer as contract
+from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yzw_kernel.principal import Principal
+from yzw_kernel.types import utcnow
+from yzw_kernel.validation import load
+
+from . import domain, ledger
+from .models import Account, Activity, Entry, Reward, SignUp, Team, TeamMember, VisitAward, Voucher
+
+# A community's day is Beijing's day: the visit cap resets at local midnight.
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _get(session, model, object_id, what):
+    found = session.get(model, object_id) if object_id else None
+    if found is None:
+        raise NotFound(f"no {what} with id {object_id}")
+    return found
+
+
+def _require(allowed, action):
+    if not allowed:
+        raise Forbidden(f"you may not {action}")
+
+
+def _award(tx, account, stars, source, reason):
+    """Credit stars once per source, and tell the suite."""
+    entry = ledger.post(tx, account, "earn", stars, source, reason)
+    if entry is not None:
+        tx.publish(
+            "stars_awarded",
+            {
+                "account_id": account.id,
+                "owner_kind": account.owner_kind,
+                "owner_id": account.owner_id,
+                "stars": stars,
+                "source": source,
+                "reason": reason,
+                "balance": account.balance,
+            },
+        )
+    return entry
+
+
+# -- what the suite tells us -----------------------------------------------------
+
+
+def open_account_for_person(tx, envelope):
+    """grid.person_registered: every person gets a red-star account."""
+    data = envelope["data"]
+    ledger.open_account(
+        tx, "person", data["person_id"], data["community_id"], data["grid_id"], data["name"]
+    )
+
+
+def award_for_closed_appeal(tx, envelope, rules):
+    """appeals.appeal_closed: the handler earns, more for a five-star rating."""
+    data = envelope["data"]
+    stars = domain.stars_for_closed_appeal(data["rating"], rules)
+    if not data["handler_id"] or stars == 0:
+        return None
+    account = ledger.open_account(tx, "person", data["handler_id"], data["community_id"])
+    reason = f"appeal {data['number']} closed, rated {data['rating']}"
+    # keyed by the appeal, not the event: an appeal closes once, however it is replayed
+    return _award(tx, account, stars, f"appeal:{data['appeal_id']}", reason)
+
+
+def award_for_visit(tx, envelope, rules):
+    """grid.visit_logged: stars for door-to-door visits, capped per local day."""
+    data = envelope["data"]
+    day = datetime.fromisoformat(data["visited_at"]).astimezone(LOCAL_TIME).date().isoformat()
+    counter = tx.session.scalar(
+        select(VisitAward).where(VisitAward.person_id == data["visitor_id"], VisitAward.day == day)
+    )
+    if counter is None:
+        counter = VisitAward(person_id=data["visitor_id"], day=day, count=0)
+        tx.session.add(counter)
+    stars = domain.stars_for_visit(counter.count, rules)
+    counter.count += 1
+    if stars == 0:
+        return None
+    account = ledger.open_account(tx, "person", data["visitor_id"], grid_id=data["grid_id"])
+    return _award(tx, account, stars, f"visit:{data['visit_id']}", f"visit on {day}")
+
+
+# -- stars ---------------------------------------------------------------------
+
+
+def _community_staff(principal, community_id):
+    return community_id is not None and (
+        principal.is_community_admin(community_id)
+        or any(r["community_id"] == community_id for r in principal.grid_roles)
+    )
+
+
+def stars(tx, principal, person_id):
+    principal = Principal(principal)
+    account = ledger.require_account(tx.session, "person", person_id)
+    _require(
+        principal.id == person_id or _community_staff(principal, account.community_id),
+        "see this person's red stars",
+    )
+    return _stars_view(tx.session, account)
+
+
+def _stars_view(session, account):
+    entries = session.scalars(
+        select(Entry).where(Entry.account_id == account.id).order_by(Entry.id.desc()).limit(200)
+    )
+    return {
+        "person_id": account.owner_id,
+        "balance": account.balance,
+        "entries": [
+            {
+                "kind": e.kind,
+                "amount": e.amount,
+                "source": e.source,
+                "reason": e.reason,
+                "created_at": _iso(e.created_at),
+            }
+            for e in entries
+        ],
+    }
+
+
+def manual_award(tx, principal, data):
+    """A community admin awards stars by hand, with a reason."""
+    principal = Principal(principal)
+    data = load(contract.AwardIn, data)
+    account = ledger.require_account(tx.session, "person", data["person_id"])
+    _require(principal.is_community_admin(account.community_id), "award stars here")
+    source = f"manual:{uuid.uuid4()}"
+    _award(tx, account, data["stars"], source, f"{data['reason']} (by {principal.name})")
+    return _stars_view(tx.session, account)
+
+
+def leaderboard(tx, principal, query):
+    principal = Principal(principal)
+    query = load(contract.LeaderboardQuery, query)
+    if not (query.get("community_id") or query.get("grid_id")):
+        raise InvalidInput("say which community or grid", {"community_id": ["or grid_id"]})
+    since = domain.period_start(query["period"], utcnow())
+    stmt = (
+        select(Account.owner_kind, Account.owner_id, Account.name, func.sum(Entry.amount))
+        .join(Entry, Entry.account_id == Account.id)
+        .where(Entry.kind == "earn")
+        .group_by(Account.id, Account.owner_kind, Account.owner_id, Account.name)
+    )
+    if query.get("community_id"):
+        stmt = stmt.where(Account.community_id == query["community_id"])
+    if query.get("grid_id"):
+        stmt = stmt.where(Account.grid_id == query["grid_id"])
+    if since is not None:
+        stmt = stmt.where(Entry.created_at >= since)
+    rows = tx.session.execute(
+        stmt.order_by(func.sum(Entry.amount).desc(), Account.name, Account.owner_id).limit(
+            query["limit"]
+        )
+    ).all()
+    return {
+        "period": query["period"],
+        "since": _iso(since),
+        "leaders": [
+            {"rank": rank, "owner_kind": kind, "owner_id": owner, "name": name, "stars": total}
+            for rank, (kind, owner, name, total) in enumerate(rows, start=1)
+        ],
+    }
+
+
+# -- teams and activities --------------------------------------------------------
+
+
+def _team_view(session, team):
+    members = session.scalars(select(TeamMember.person_id).where(TeamMember.team_id == team.id))
+    return {
+        "id": team.id,
+        "community_id": team.community_id,
+        "name": team.name,
+        "focus": team.focus,
+        "leader_id": team.leader_id,
+        "members": sorted(members),
+    }
+
+
+def create_team(tx, principal, data):
+    principal = Principal(principal)
+    data = load(contract.TeamIn, data)
+    _require(principal.is_community_admin(data["community_id"]), "create teams here")
+    if tx.session.scalar(
+        select(Team.id).where(Team.community_id == data["community_id"], Team.name == data["name"])
+    ):
+        raise Conflict("a team with this name already exists here")
+    team = Team(**data)
+    tx.session.add(team)
+    tx.flush()
+    tx.session.add(TeamMember(team_id=team.id, person_id=team.leader_id))
+    tx.flush()
+    return _team_view(tx.session, team)
+
+
+def _leads(principal, team):
+    return principal.id == team.leader_id or principal.is_community_admin(team.community_id)
+
+
+def add_member(tx, principal, team_id, data):
+    principal = Principal(principal)
+    data = load(contract.TeamMemberIn, data)
+    team = _get(tx.session, Team, team_id, "team")
+    _require(_leads(principal, team), "change this team")
+    if tx.session.scalar(
+        select(TeamMember.id).where(
+            TeamMember.team_id == team.id, TeamMember.person_id == data["person_id"]
+        )
+    ):
+        raise Conflict("already a member of the team")
+    tx.session.add(TeamMember(team_id=team.id, person_id=data["person_id"]))
+    tx.flush()
+    return _team_view(tx.session, team)
+
+
+def get_team(tx, principal, team_id):
+    Principal(principal)
+    return _team_view(tx.session, _get(tx.session, Team, team_id, "team"))
+
+
+def _activity_view(activity):
+    return {
+        c: getattr(activity, c)
+        for c in (
+            "id",
+            "team_id",
+            "community_id",
+            "title",
+            "place",
+            "capacity",
+            "signed_up",
+            "stars_per_hour",
+            "status",
+        )
+    } | {"starts_at": _iso(activity.starts_at), "ends_at": _iso(activity.ends_at)}
+
+
+def create_activity(tx, principal, data):
+    principal = Principal(principal)
+    data = load(contract.ActivityIn, data)
+    team = _get(tx.session, Team, data["team_id"], "team")
+    _require(_leads(principal, team), "plan activities for this team")
+    domain.check_activity_times(data["starts_at"], data["ends_at"])
+    activity = Activity(**data, community_id=team.community_id, signed_up=0)
+    tx.session.add(activity)
+    tx.flush()
+    return _activity_view(activity)
+
+
+def get_activity(tx, principal, activity_id):
+    Principal(principal)
+    return _activity_view(_get(tx.session, Activity, activity_id, "activity"))
+
+
+def _signup_view(signup):
+    return {
+        "activity_id": signup.activity_id,
+        "person_id": signup.person_id,
+        "status": signup.status,
+        "checked_in_at": _iso(signup.checked_in_at),
+        "checked_out_at": _iso(signup.checked_out_at),
+        "minutes": signup.minutes,
+    }
+
+
+def _open_activity(session, activity_id):
+    activity = _get(session, Activity, activity_id, "activity")
+    if activity.status != "open":
+        raise Conflict("the activity is already completed")
+    return activity
+
+
+def sign_up(tx, principal, activity_id):
+    principal = Principal(principal)
+    activity = _open_activity(tx.session, activity_id)
+    _require(
+        principal.community_id == activity.community_id
+        or principal.is_community_admin(activity.community_id),
+        "sign up for another community's activity",
+    )
+    signup = tx.session.scalar(
+        select(SignUp).where(SignUp.activity_id == activity.id, SignUp.person_id == principal.id)
+    )
+    if signup is not None and signup.status == "signed_up":
+        raise Conflict("already signed up")
+    # the database checks the capacity, so two last sign-ups cannot both get the place
+    taken = tx.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.signed_up < Activity.capacity)
+        .values(signed_up=Activity.signed_up + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        domain.check_capacity(activity.capacity, activity.capacity)
+    if signup is None:
+        signup = SignUp(activity_id=activity.id, person_id=principal.id)
+        tx.session.add(signup)
+    signup.status = "signed_up"
+    tx.flush()
+    ledger.open_account(
+        tx, "person", principal.id, principal.community_id, principal.grid_id, principal.name
+    )
+    return _signup_view(signup)
+
+
+def _own_signup(session, activity, person_id):
+    signup = session.scalar(
+        select(SignUp).where(
+            SignUp.activity_id == activity.id,
+            SignUp.person_id == person_id,
+            SignUp.status == "signed_up",
+        )
+    )
+    if signup is None:
+        raise NotFound("not signed up for this activity")
+    return signup
+
+
+def cancel_sign_up(tx, principal, activity_id):
+    principal = Principal(principal)
+    activity = _open_activity(tx.session, activity_id)
+    signup = _own_signup(tx.session, activity, principal.id)
+    if signup.checked_in_at is not None:
+        raise Conflict("already checked in; check out instead")
+    signup.status = "cancelled"
+    tx.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id)
+        .values(signed_up=Activity.signed_up - 1)
+        .execution_options(synchronize_session=False)
+    )
+    tx.flush()
+    return _signup_view(signup)
+
+
+def _attendance(tx, principal, activity_id, data):
+    """Volunteers check themselves in and out now; the team's leader may record
+    anyone's time after the fact."""
+    principal = Principal(principal)
+    data = load(contract.AttendanceIn, data)
+    activity = _open_activity(tx.session, activity_id)
+    person_id = data["person_id"] or principal.id
+    recording = person_id != principal.id or data["at"] is not None
+    if recording:
+        team = tx.session.get(Team, activity.team_id)
+        _require(_leads(principal, team), "record another volunteer's time")
+    at = data["at"] or utcnow()
+    if at > utcnow() + timedelta(minutes=5):
+        raise InvalidInput("a time in the future", {"at": ["not in the future"]})
+    return activity, _own_signup(tx.session, activity, person_id), at
+
+
+def check_in(tx, principal, activity_id, data):
+    activity, signup, at = _attendance(tx, principal, activity_id, data)
+    if signup.checked_in_at is not None:
+        raise Conflict("already checked in")
+    signup.checked_in_at = at
+    tx.flush()
+    return _signup_view(signup)
+
+
+def check_out(tx, principal, activity_id, data):
+    activity, signup, at = _attendance(tx, principal, activity_id, data)
+    if signup.checked_in_at is None:
+        raise Conflict("check in first")
+    if signup.checked_out_at is not None:
+        raise Conflict("already checked out")
+    if at < signup.checked_in_at:
+        raise InvalidInput("checked out before checking in", {"at": ["after the check-in"]})
+    signup.checked_out_at = at
+    signup.minutes = domain.served_minutes(
+        signup.checked_in_at, at, activity.starts_at, activity.ends_at
+    )
+    tx.flush()
+    return _signup_view(signup)
+
+
+def complete_activity(tx, principal, activity_id):
+    """The leader completes the activity: each volunteer's hours are paid in stars, once."""
+    principal = Principal(principal)
+    activity = _get(tx.session, Activity, activity_id, "activity")
+    team = tx.session.get(Team, activity.team_id)
+    _require(_leads(principal, team), "complete this activity")
+    now = utcnow()
+    flipped = tx.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status == "open")
+        .values(status="completed", completed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if flipped != 1:
+        raise Conflict("the activity is already completed; its stars were paid then")
+    tx.session.refresh(activity)
+    awarded, minutes = {}, 0
+    signups = tx.session.scalars(
+        select(SignUp).where(
+            SignUp.activity_id == activity.id,
+            SignUp.status == "signed_up",
+            SignUp.checked_out_at.is_not(None),
+        )
+    )
+    for signup in signups:
+        earned = domain.stars_for_service(signup.minutes, activity.stars_per_hour)
+        minutes += signup.minutes
+        if earned:
+            account = ledger.open_account(tx, "person", signup.person_id, activity.community_id)
+            reason = f"{signup.minutes} minutes at {activity.title}"
+            _award(tx, account, earned, f"activity:{activity.id}", reason)
+            awarded[signup.person_id] = earned
+    tx.publish(
+        "activity_completed",
+        {
+            "activity_id": activity.id,
+            "team_id": activity.team_id,
+            "community_id": activity.community_id,
+            "volunteers": len(awarded),
+            "minutes": minutes,
+            "stars": sum(awarded.values()),
+        },
+    )
+    return {"activity": _activity_view(activity), "awarded": awarded}
+
+
+# -- rewards and vouchers ----------------------------------------------------------
+
+
+def _reward_view(reward):
+    return {
+        c: getattr(reward, c)
+        for c in ("id", "community_id", "name", "provider_id", "price_stars", "stock")
+    }
+
+
+def create_reward(tx, principal, data):
+    principal = Principal(principal)
+    data = load(contract.RewardIn, data)
+    _require(principal.is_community_admin(data["community_id"]), "add rewards here")
+    reward = Reward(**data)
+    tx.session.add(reward)
+    tx.flush()
+    return _reward_view(reward)
+
+
+def list_rewards(tx, principal, query):
+    Principal(principal)
+    query = load(contract.RewardQuery, query)
+    rewards = tx.session.scalars(
+        select(Reward)
+        .where(Reward.community_id == query["community_id"])
+        .order_by(Reward.price_stars, Reward.name)
+    )
+    return [_reward_view(r) for r in rewards]
+
+
+def _voucher_view(voucher, reward_name=None):
+    return {
+        "id": voucher.id,
+        "code": voucher.code,
+        "reward_id": voucher.reward_id,
+        "reward_name": reward_name,
+        "price_stars": voucher.price_stars,
+        "status": voucher.status,
+        "issued_at": _iso(voucher.issued_at),
+        "used_at": _iso(voucher.used_at),
+        "cancelled_at": _iso(voucher.cancelled_at),
+    }
+
+
+def redeem(tx, principal, reward_id):
+    """Spend stars on a reward: stock and balance are both checked by the database."""
+    principal = Principal(principal)
+    reward = _get(tx.session, Reward, reward_id, "reward")
+    account = ledger.require_account(tx.session, "person", principal.id)
+    in_stock = tx.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, Reward.stock > 0)
+        .values(stock=Reward.stock - 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if in_stock != 1:
+        raise Conflict("out of stock", {"stock": ["none left"]})
+    voucher_id = str(uuid.uuid4())
+    ledger.post(
+        tx,
+        account,
+        "redeem",
+        -reward.price_stars,
+        f"voucher:{voucher_id}",
+        f"redeemed {reward.name}",
+    )
+    voucher = Voucher(
+        id=voucher_id,
+        code=domain.voucher_code(uuid.uuid4().hex),
+        reward_id=reward.id,
+        account_id=account.id,
+        price_stars=reward.price_stars,
+    )
+    tx.session.add(voucher)
+    tx.flush()
+    tx.publish(
+        "stars_redeemed",
+        {
+            "account_id": account.id,
+            "owner_id": account.owner_id,
+            "voucher_id": voucher.id,
+            "reward_id": reward.id,
+            "stars": reward.price_stars,
+            "balance": account.balance,
+        },
+    )
+    return _voucher_view(voucher, reward.name)
+
+
+def my_vouchers(tx, principal):
+    principal = Principal(principal)
+    account = ledger.find_account(tx.session, "person", principal.id)
+    if account is None:
+        return []
+    rows = tx.session.execute(
+        select(Voucher, Reward.name)
+        .join(Reward, Voucher.reward_id == Reward.id)
+        .where(Voucher.account_id == account.id)
+        .order_by(Voucher.issued_at.desc())
+    ).all()
+    return [_voucher_view(v, name) for v, name in rows]
+
+
+def use_voucher(tx, principal, code):
+    """The provider marks a voucher used when the service is given."""
+    principal = Principal(principal)
+    voucher = tx.session.scalar(select(Voucher).where(Voucher.code == code))
+    if voucher is None:
+        raise NotFound("no voucher with this code")
+    reward = tx.session.get(Reward, voucher.reward_id)
+    _require(principal.id == reward.provider_id, "redeem another provider's voucher")
+    _change_voucher(tx, voucher, "used", used_at=utcnow())
+    return _voucher_view(voucher, reward.name)
+
+
+def cancel_voucher(tx, principal, voucher_id):
+    """An unused voucher can be cancelled: the stars and the stock come back."""
+    principal = Principal(principal)
+    voucher = _get(tx.session, Voucher, voucher_id, "voucher")
+    account = tx.session.get(Account, voucher.account_id)
+    _require(account.owner_id == principal.id, "cancel someone else's voucher")
+    _change_voucher(tx, voucher, "cancelled", cancelled_at=utcnow())
+    reward = tx.session.get(Reward, voucher.reward_id)
+    tx.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id)
+        .values(stock=Reward.stock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    ledger.post(
+        tx,
+        account,
+        "reversal",
+        voucher.price_stars,
+        f"voucher-cancel:{voucher.id}",
+        f"cancelled voucher for {reward.name}",
+    )
+    return _voucher_view(voucher, reward.name)
+
+
+def _change_voucher(tx, voucher, status, **stamps):
+    changed = tx.session.execute(
+        update(Voucher)
+        .where(Voucher.id == voucher.id, Voucher.status == "issued")
+        .values(status=status, **stamps)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        tx.session.refresh(voucher)
+        raise Conflict(f"the voucher is already {voucher.status}")
+    tx.session.refresh(voucher)

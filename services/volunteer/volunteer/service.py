@@ -1,0 +1,129 @@
+"""nameko entrypoints of the volunteer service: parse, call one use case, return."""
+
+from pathlib import Path
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
+from yzw_kernel.events import consumes
+from yzw_kernel.providers import Database
+
+from . import app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class VolunteerService:
+    name = "volunteer"
+    db = Database(MIGRATIONS)
+    config = Config()
+
+    @property
+    def rules(self):
+        return self.config.get("STARS") or {}
+
+    def _run(self, use_case, *args):
+        with self.db.transaction() as tx:
+            return use_case(tx, *args)
+
+    @rpc
+    def health(self):
+        with self.db.reading() as session:
+            session.connection()
+        return {"service": self.name, "status": "ok"}
+
+    # -- events from the suite ---------------------------------------------------
+
+    @consumes("grid", "person_registered")
+    def on_person_registered(self, tx, envelope):
+        app.open_account_for_person(tx, envelope)
+
+    @consumes("appeals", "appeal_closed")
+    def on_appeal_closed(self, tx, envelope):
+        app.award_for_closed_appeal(tx, envelope, self.rules)
+
+    @consumes("grid", "visit_logged")
+    def on_visit_logged(self, tx, envelope):
+        app.award_for_visit(tx, envelope, self.rules)
+
+    # -- red stars ---------------------------------------------------------------
+
+    @rpc
+    def stars(self, principal, person_id):
+        return self._run(app.stars, principal, person_id)
+
+    @rpc
+    def award(self, principal, data):
+        return self._run(app.manual_award, principal, data)
+
+    @rpc
+    def leaderboard(self, principal, query):
+        return self._run(app.leaderboard, principal, query)
+
+    # -- teams and activities ----------------------------------------------------
+
+    @rpc
+    def create_team(self, principal, data):
+        return self._run(app.create_team, principal, data)
+
+    @rpc
+    def add_member(self, principal, team_id, data):
+        return self._run(app.add_member, principal, team_id, data)
+
+    @rpc
+    def get_team(self, principal, team_id):
+        return self._run(app.get_team, principal, team_id)
+
+    @rpc
+    def create_activity(self, principal, data):
+        return self._run(app.create_activity, principal, data)
+
+    @rpc
+    def get_activity(self, principal, activity_id):
+        return self._run(app.get_activity, principal, activity_id)
+
+    @rpc
+    def sign_up(self, principal, activity_id):
+        return self._run(app.sign_up, principal, activity_id)
+
+    @rpc
+    def cancel_sign_up(self, principal, activity_id):
+        return self._run(app.cancel_sign_up, principal, activity_id)
+
+    @rpc
+    def check_in(self, principal, activity_id, data):
+        return self._run(app.check_in, principal, activity_id, data)
+
+    @rpc
+    def check_out(self, principal, activity_id, data):
+        return self._run(app.check_out, principal, activity_id, data)
+
+    @rpc
+    def complete_activity(self, principal, activity_id):
+        return self._run(app.complete_activity, principal, activity_id)
+
+    # -- rewards -----------------------------------------------------------------
+
+    @rpc
+    def create_reward(self, principal, data):
+        return self._run(app.create_reward, principal, data)
+
+    @rpc
+    def list_rewards(self, principal, query):
+        return self._run(app.list_rewards, principal, query)
+
+    @rpc
+    def redeem(self, principal, reward_id):
+        return self._run(app.redeem, principal, reward_id)
+
+    @rpc
+    def my_vouchers(self, principal):
+        return self._run(app.my_vouchers, principal)
+
+    @rpc
+    def use_voucher(self, principal, code):
+        return self._run(app.use_voucher, principal, code)
+
+    @rpc
+    def cancel_voucher(self, principal, voucher_id):
+        return self._run(app.cancel_voucher, principal, voucher_id)
