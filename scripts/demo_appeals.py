@@ -3,11 +3,11 @@
 
 import os
 
+from sqlalchemy import func, select
+
 from appeals import app as appeals_app
 from appeals.models import Appeal
 from appeals.service import MIGRATIONS as APPEALS_MIGRATIONS
-from sqlalchemy import func, select
-
 from grid import app as grid_app
 from grid.models import GridRole, Person
 from yzw_kernel.db import Store, database_url

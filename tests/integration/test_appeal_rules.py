@@ -6,12 +6,12 @@ rule is checked without the bus; the gateway tests cover the wiring."""
 from datetime import timedelta
 
 import pytest
-from appeals import app
-from appeals.models import Appeal
-from appeals.service import MIGRATIONS
 from conftest import APPEALS_TEST_CONFIG
 from sqlalchemy import func, select
 
+from appeals import app
+from appeals.models import Appeal
+from appeals.service import MIGRATIONS
 from yzw_kernel.db import Store
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.outbox import outbox_table

@@ -12,13 +12,13 @@ from datetime import timedelta
 
 import pytest
 from api_client import build_community, next_phone
+from conftest import APPEALS_TEST_CONFIG
+from sqlalchemy import update
+
 from appeals import app, domain
 from appeals import stats as appeal_stats
 from appeals.models import Appeal
 from appeals.service import MIGRATIONS
-from conftest import APPEALS_TEST_CONFIG
-from sqlalchemy import update
-
 from yzw_kernel.db import Store
 from yzw_kernel.errors import Forbidden, InvalidInput
 from yzw_kernel.types import utcnow

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import eventlet
 import pytest
-from appeals import app, deliberations, projects
-from appeals.models import Appeal, Deliberation, TimelineEntry
-from appeals.service import MIGRATIONS, AppealsService
 from conftest import APPEALS_TEST_CONFIG
 from sqlalchemy import select, update
 from waiting import wait_until
 
+from appeals import app, deliberations, projects
+from appeals.models import Appeal, Deliberation, TimelineEntry
+from appeals.service import MIGRATIONS, AppealsService
 from yzw_kernel.db import Store
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.outbox import outbox_table

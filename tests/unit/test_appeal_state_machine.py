@@ -9,11 +9,11 @@ left the appeal exactly as it was; a final status never moves again; a
 claimed appeal has a handler; and nothing rests with a person nobody is.
 """
 
-from appeals import domain
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from appeals import domain
 from yzw_kernel.errors import Conflict, InvalidInput
 
 PEOPLE = st.sampled_from(["worker", "member", "head", "staff"])
