@@ -11,11 +11,12 @@ from .rpc_deliberations import DeliberationRpc
 from .rpc_events import EventHandlers
 from .rpc_lifecycle import LifecycleRpc
 from .rpc_stats import StatsRpc
+from .rpc_timers import TimerEntrypoints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers, StatsRpc):
+class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers, StatsRpc, TimerEntrypoints):
     name = "appeals"
     db = Database(MIGRATIONS)
     grid = TimedRpcProxy("grid")
