@@ -193,7 +193,7 @@ class AppealMachine(RuleBasedStateMachine):
 
 
 AppealMachine.TestCase.settings = settings(
-    max_examples=200,
+    max_examples=150,
     stateful_step_count=40,
     deadline=None,
     database=None,
