@@ -36,6 +36,11 @@ class PrincipalSchema(Schema):
     roles = fields.List(fields.String(), load_default=list)
     grid_roles = fields.List(fields.Nested(_GridRole), load_default=list)
     admin_roles = fields.List(fields.Nested(_AdminRole), load_default=list)
+    administers = fields.List(
+        fields.String(),
+        load_default=list,
+        metadata={"description": "communities administered, directly or through the street"},
+    )
 
 
 class Principal:
@@ -58,7 +63,9 @@ class Principal:
         )
 
     def is_community_admin(self, community_id, street_id=None):
-        return self.has_community_role("community_admin", community_id, street_id)
+        return community_id in self.administers or self.has_community_role(
+            "community_admin", community_id, street_id
+        )
 
     def grid_role_in(self, grid_id):
         return {r["role"] for r in self.grid_roles if r["grid_id"] == grid_id}

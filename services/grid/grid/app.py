@@ -412,6 +412,15 @@ def principal(tx, person_id):
             {"role": r.role, "community_id": r.community_id, "street_id": r.street_id}
             for r in actor.admin_roles
         ],
+        # every community this person administers, directly or as their street's admin
+        "administers": sorted(
+            {r.community_id for r in actor.admin_roles if r.role == "community_admin"}
+            | set(
+                tx.session.scalars(
+                    select(Community.id).where(Community.street_id.in_(actor.street_ids))
+                )
+            )
+        ),
     }
 
 
