@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 
 from demo_appeals import load_demo_appeals
+from demo_volunteer import load_demo_volunteering
 from sqlalchemy import select
 
 from grid import app
@@ -234,6 +235,7 @@ def main():
     try:
         summary = load_demo(store)
         appeals = load_demo_appeals(store)
+        rewards = load_demo_volunteering(store, LOGINS["grid worker"], LOGINS["street admin"])
     finally:
         store.dispose()
     if summary is None:
@@ -245,6 +247,8 @@ def main():
         )
     if appeals is not None:
         print(f"demo: raised {appeals} appeals (2 legacy, 30 infrastructure, 35 daily)")
+    if rewards is not None:
+        print(f"demo: a volunteer team, an activity next Saturday and {rewards} rewards")
     return 0
 
 
