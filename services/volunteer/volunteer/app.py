@@ -173,7 +173,8 @@ def leaderboard(tx, principal, query):
         "period": query["period"],
         "since": _iso(since),
         "leaders": [
-            {"rank": rank, "owner_kind": kind, "owner_id": owner, "name": name, "stars": total}
+            # PostgreSQL sums BIGINT to NUMERIC, which pg8000 hands back as Decimal
+            {"rank": rank, "owner_kind": kind, "owner_id": owner, "name": name, "stars": int(total)}
             for rank, (kind, owner, name, total) in enumerate(rows, start=1)
         ],
     }
