@@ -1,0 +1,153 @@
+"""The volunteer service's pure rules: service time, stars, capacity, periods, voucher codes."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import VOLUNTEER_TEST_CONFIG
+
+from volunteer import domain
+from yzw_kernel.contracts import volunteer as contract
+from yzw_kernel.errors import Conflict, InvalidInput
+
+RULES = VOLUNTEER_TEST_CONFIG["STARS"]
+BEIJING = ZoneInfo("Asia/Shanghai")
+NINE = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+ELEVEN = NINE + timedelta(hours=2)
+
+
+def at(hours, minutes=0, seconds=0):
+    return datetime(2026, 3, 10, hours, minutes, seconds, tzinfo=UTC)
+
+
+# -- served_minutes -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("checked_in", "checked_out", "minutes"),
+    [
+        (at(9), at(11), 120),  # exactly the activity's hours
+        (at(8, 30), at(12), 120),  # early and late: cut to the activity
+        (at(9, 15), at(10, 5), 50),  # inside
+        (at(8), at(9, 30), 30),  # came early, left during it
+        (at(10, 45), at(13), 15),  # came late, stayed after
+        (at(7), at(8, 59), 0),  # left before it started
+        (at(11), at(12), 0),  # came when it had ended
+        (at(11, 30), at(12), 0),  # wholly after it
+        (at(9), at(9, 0, 59), 0),  # under a minute is not a minute
+        (at(9), at(9, 1, 59), 1),  # partial minutes are dropped, not rounded
+    ],
+)
+def test_service_time_counts_only_inside_the_activitys_hours(checked_in, checked_out, minutes):
+    assert domain.served_minutes(checked_in, checked_out, NINE, ELEVEN) == minutes
+
+
+def test_service_time_is_the_same_whatever_zone_the_times_are_written_in():
+    checked_in = at(8, 30).astimezone(BEIJING)  # 16:30 in Beijing
+    checked_out = at(12).astimezone(BEIJING)
+    assert checked_in.hour == 16
+    assert domain.served_minutes(checked_in, checked_out, NINE, ELEVEN) == 120
+
+
+# -- stars_for_service ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("minutes", "per_hour", "stars"),
+    [(120, 5, 10), (60, 6, 6), (50, 5, 4), (59, 1, 0), (0, 10, 0), (90, 0, 0), (61, 60, 61)],
+)
+def test_stars_for_service_are_whole_stars_for_the_time_served_rounded_down(
+    minutes, per_hour, stars
+):
+    assert domain.stars_for_service(minutes, per_hour) == stars
+
+
+# -- check_activity_times / check_capacity ---------------------------------------
+
+
+def test_an_activity_ends_after_it_starts():
+    domain.check_activity_times(NINE, ELEVEN)
+    for ends in (NINE, NINE - timedelta(minutes=1)):
+        with pytest.raises(InvalidInput) as raised:
+            domain.check_activity_times(NINE, ends)
+        assert "ends_at" in raised.value.fields
+
+
+def test_a_place_is_free_until_the_capacity_is_reached():
+    domain.check_capacity(0, 1)
+    domain.check_capacity(2, 3)
+    for signed_up in (3, 4):
+        with pytest.raises(Conflict) as raised:
+            domain.check_capacity(signed_up, 3)
+        assert "capacity" in raised.value.fields
+
+
+# -- stars_for_closed_appeal -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rating", "stars"), [(None, 0), (1, 0), (2, 0), (3, 10), (4, 10), (5, 15)]
+)
+def test_a_handler_earns_for_an_appeal_rated_three_or_more_and_a_bonus_for_five(rating, stars):
+    assert domain.stars_for_closed_appeal(rating, RULES) == stars
+
+
+def test_appeal_stars_follow_the_configured_rules_and_have_defaults():
+    rules = {"appeal_closed": 7, "appeal_min_rating": 4, "appeal_five_star_bonus": 3}
+    assert [domain.stars_for_closed_appeal(r, rules) for r in (3, 4, 5)] == [0, 7, 10]
+    assert [domain.stars_for_closed_appeal(r, {}) for r in (2, 3, 5)] == [0, 10, 15]
+
+
+# -- stars_for_visit ---------------------------------------------------------------
+
+
+def test_visits_earn_up_to_the_daily_cap_and_nothing_after():
+    paid = [domain.stars_for_visit(done, RULES) for done in range(8)]
+    assert paid == [2, 2, 2, 2, 2, 0, 0, 0]
+    one_a_day = {"visit": 3, "visits_per_day_cap": 1}
+    assert [domain.stars_for_visit(done, one_a_day) for done in (0, 1)] == [3, 0]
+    assert domain.stars_for_visit(0, {}) == 2  # the defaults: 2 a visit, 5 a day
+    assert domain.stars_for_visit(5, {}) == 0
+
+
+# -- period_start -------------------------------------------------------------------
+
+
+def test_a_period_starts_at_the_first_of_the_month_or_year_or_never():
+    now = datetime(2026, 7, 19, 13, 45, tzinfo=UTC)
+    assert domain.period_start("month", now) == datetime(2026, 7, 1, tzinfo=UTC)
+    assert domain.period_start("year", now) == datetime(2026, 1, 1, tzinfo=UTC)
+    assert domain.period_start("all", now) is None
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    assert domain.period_start("month", first) == domain.period_start("year", first) == first
+
+
+def test_an_unknown_period_is_invalid_input():
+    with pytest.raises(InvalidInput) as raised:
+        domain.period_start("week", datetime(2026, 7, 19, tzinfo=UTC))
+    assert raised.value.fields == {"period": ["month", "year", "all"]}
+
+
+def test_the_domain_and_the_contract_agree_on_periods_and_focuses():
+    assert domain.PERIODS == contract.PERIODS
+    assert domain.TEAM_FOCUSES == contract.TEAM_FOCUSES
+
+
+# -- voucher_code ----------------------------------------------------------------------
+
+
+def test_a_voucher_code_is_ten_readable_characters_without_look_alikes():
+    codes = {domain.voucher_code(uuid.uuid4().hex) for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in codes:
+        assert len(code) == 10
+        assert set(code) <= set("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+        assert not set(code) & set("0O1I")
+
+
+def test_a_voucher_code_depends_only_on_its_number():
+    raw = uuid.uuid4().hex
+    assert domain.voucher_code(raw) == domain.voucher_code(raw.upper())
+    assert domain.voucher_code("0" * 32) == "2" * 10
+    assert domain.voucher_code("1") == "3" + "2" * 9
