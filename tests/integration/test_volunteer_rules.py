@@ -252,6 +252,9 @@ def test_a_redemption_is_refused_without_stars_stock_or_an_account(store):
     refused(store, NotFound, app.redeem, BOB, cheap["id"])  # no account
     refused(store, NotFound, app.redeem, ALICE, "no-such-reward")
     refused(store, Forbidden, app.create_reward, ALICE, data)
+    register(store, STRANGER)
+    award(store, STRANGER, 50, by=OTHER_ADMIN)
+    refused(store, Forbidden, app.redeem, STRANGER, dear["id"])  # another community's
     # a refusal writes nothing: the stock taken before the balance check is put back
     rewards = run(store, app.list_rewards, ALICE, {"community_id": COMMUNITY})
     assert [(r["price_stars"], r["stock"]) for r in rewards] == [(5, 0), (20, 1)]

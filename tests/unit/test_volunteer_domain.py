@@ -114,13 +114,15 @@ def test_visits_earn_up_to_the_daily_cap_and_nothing_after():
 # -- period_start -------------------------------------------------------------------
 
 
-def test_a_period_starts_at_the_first_of_the_month_or_year_or_never():
+def test_a_period_starts_at_beijing_midnight_of_the_first_of_the_month_or_year_or_never():
     now = datetime(2026, 7, 19, 13, 45, tzinfo=UTC)
-    assert domain.period_start("month", now) == datetime(2026, 7, 1, tzinfo=UTC)
-    assert domain.period_start("year", now) == datetime(2026, 1, 1, tzinfo=UTC)
+    # 1 July 00:00 in Beijing is 30 June 16:00 UTC
+    assert domain.period_start("month", now) == datetime(2026, 6, 30, 16, tzinfo=UTC)
+    assert domain.period_start("year", now) == datetime(2025, 12, 31, 16, tzinfo=UTC)
     assert domain.period_start("all", now) is None
-    first = datetime(2026, 1, 1, tzinfo=UTC)
-    assert domain.period_start("month", first) == domain.period_start("year", first) == first
+    # 1 August 02:00 in Beijing is still 31 July in UTC: already August's board
+    early = datetime(2026, 7, 31, 18, tzinfo=UTC)
+    assert domain.period_start("month", early) == datetime(2026, 7, 31, 16, tzinfo=UTC)
 
 
 def test_an_unknown_period_is_invalid_input():

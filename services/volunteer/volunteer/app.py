@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
@@ -15,8 +14,7 @@ from yzw_kernel.validation import load
 from . import domain, ledger
 from .models import Account, Activity, Entry, Reward, SignUp, Team, TeamMember, VisitAward, Voucher
 
-# A community's day is Beijing's day: the visit cap resets at local midnight.
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+LOCAL_TIME = domain.LOCAL_TIME  # the visit cap resets at Beijing midnight
 
 
 def _iso(value):
@@ -489,6 +487,10 @@ def redeem(tx, principal, reward_id):
     principal = Principal(principal)
     reward = _get(tx.session, Reward, reward_id, "reward")
     account = ledger.require_account(tx.session, "person", principal.id)
+    _require(
+        reward.community_id in (account.community_id, principal.community_id),
+        "redeem another community's rewards",
+    )
     in_stock = tx.session.execute(
         update(Reward)
         .where(Reward.id == reward.id, Reward.stock > 0)

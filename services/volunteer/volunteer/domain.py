@@ -1,6 +1,7 @@
 """Rules of volunteering and red stars, in plain Python."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from yzw_kernel.errors import Conflict, InvalidInput
 
@@ -15,6 +16,8 @@ TEAM_FOCUSES = (
     "other",
 )
 PERIODS = ("month", "year", "all")
+# A community's days, months and years turn at Beijing midnight.
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def served_minutes(checked_in_at, checked_out_at, starts_at, ends_at):
@@ -56,14 +59,14 @@ def stars_for_visit(visits_today, rules):
 
 
 def period_start(period, now):
-    """The first instant of the month or year `now` is in; None for all time."""
+    """The first instant (in UTC) of the Beijing month or year `now` is in; None for all time."""
     if period not in PERIODS:
         raise InvalidInput("period is month, year or all", {"period": list(PERIODS)})
-    if period == "month":
-        return datetime(now.year, now.month, 1, tzinfo=UTC)
-    if period == "year":
-        return datetime(now.year, 1, 1, tzinfo=UTC)
-    return None
+    if period == "all":
+        return None
+    local = now.astimezone(LOCAL_TIME)
+    month = local.month if period == "month" else 1
+    return datetime(local.year, month, 1, tzinfo=LOCAL_TIME).astimezone(UTC)
 
 
 def voucher_code(raw_uuid_hex):
