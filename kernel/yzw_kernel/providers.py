@@ -6,7 +6,8 @@ import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, ServiceProxy
+from nameko.rpc import RpcProxy, ServiceProxy, rpc
+from sqlalchemy import text
 
 from .db import Store, database_url
 from .errors import ServiceUnavailable
@@ -49,6 +50,21 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.store
+
+
+class StoreBacked:
+    """What every service with a `db = Database(...)` shares: running a use case
+    in a unit of work, and a health check that touches the database."""
+
+    def _run(self, use_case, *args):
+        with self.db.transaction() as tx:
+            return use_case(tx, *args)
+
+    @rpc
+    def health(self):
+        with self.db.reading() as session:
+            session.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}
 
 
 class _TimedProxyMixin:

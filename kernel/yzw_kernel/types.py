@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, String
+from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
@@ -46,3 +47,12 @@ class UTCDateTime(TypeDecorator):
 def IdColumnType():
     """Ids are UUID strings: portable, and not guessable in public URLs."""
     return String(36)
+
+
+# Every service's DeclarativeBase maps `datetime` annotations to UTCDateTime.
+TYPE_ANNOTATION_MAP = {datetime: UTCDateTime()}
+
+
+def id_column():
+    """A UUID primary key, made by the application."""
+    return mapped_column(IdColumnType(), primary_key=True, default=new_id)

@@ -3,9 +3,8 @@
 from pathlib import Path
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
-from yzw_kernel.providers import Database, TimedRpcProxy
+from yzw_kernel.providers import Database, StoreBacked, TimedRpcProxy
 
 from .rpc_deliberations import DeliberationRpc
 from .rpc_events import EventHandlers
@@ -16,7 +15,9 @@ from .rpc_timers import TimerEntrypoints
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers, StatsRpc, TimerEntrypoints):
+class AppealsService(
+    StoreBacked, LifecycleRpc, DeliberationRpc, EventHandlers, StatsRpc, TimerEntrypoints
+):
     name = "appeals"
     db = Database(MIGRATIONS)
     grid = TimedRpcProxy("grid")
@@ -28,13 +29,3 @@ class AppealsService(LifecycleRpc, DeliberationRpc, EventHandlers, StatsRpc, Tim
             "deadlines": self.config.get("DEADLINES") or {},
             "quorum_share": float(self.config.get("DELIBERATION_QUORUM", 0.5)),
         }
-
-    def _run(self, use_case, *args):
-        with self.db.transaction() as tx:
-            return use_case(tx, *args)
-
-    @rpc
-    def health(self):
-        with self.db.reading() as session:
-            session.connection()
-        return {"service": self.name, "status": "ok"}

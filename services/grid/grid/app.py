@@ -57,11 +57,6 @@ def _place(obj, **extra):
     return view
 
 
-def ping(tx):
-    tx.session.execute(select(1))
-    return {"service": "grid", "status": "ok"}
-
-
 # -- places ------------------------------------------------------------------
 
 

@@ -5,15 +5,16 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from yzw_kernel.types import IdColumnType, UTCDateTime, new_id, utcnow
+from yzw_kernel.types import (
+    TYPE_ANNOTATION_MAP,
+    IdColumnType,
+    id_column,
+    utcnow,
+)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}
-
-
-def id_column():
-    return mapped_column(IdColumnType(), primary_key=True, default=new_id)
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 def ref(target, nullable=False, **kwargs):

@@ -4,24 +4,16 @@ from pathlib import Path
 
 from nameko.rpc import rpc
 
-from yzw_kernel.providers import Database
+from yzw_kernel.providers import Database, StoreBacked
 
 from . import app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class GridService:
+class GridService(StoreBacked):
     name = "grid"
     db = Database(MIGRATIONS)
-
-    def _run(self, use_case, *args):
-        with self.db.transaction() as tx:
-            return use_case(tx, *args)
-
-    @rpc
-    def health(self):
-        return self._run(app.ping)
 
     @rpc
     def authenticate(self, phone, password):

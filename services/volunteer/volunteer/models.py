@@ -13,15 +13,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from yzw_kernel.types import IdColumnType, UTCDateTime, new_id, utcnow
+from yzw_kernel.types import (
+    TYPE_ANNOTATION_MAP,
+    IdColumnType,
+    id_column,
+    utcnow,
+)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}
-
-
-def id_column():
-    return mapped_column(IdColumnType(), primary_key=True, default=new_id)
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class Team(Base):

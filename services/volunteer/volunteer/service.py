@@ -6,14 +6,14 @@ from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from yzw_kernel.events import consumes
-from yzw_kernel.providers import Database
+from yzw_kernel.providers import Database, StoreBacked
 
 from . import app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-class VolunteerService:
+class VolunteerService(StoreBacked):
     name = "volunteer"
     db = Database(MIGRATIONS)
     config = Config()
@@ -21,16 +21,6 @@ class VolunteerService:
     @property
     def rules(self):
         return self.config.get("STARS") or {}
-
-    def _run(self, use_case, *args):
-        with self.db.transaction() as tx:
-            return use_case(tx, *args)
-
-    @rpc
-    def health(self):
-        with self.db.reading() as session:
-            session.connection()
-        return {"service": self.name, "status": "ok"}
 
     # -- events from the suite ---------------------------------------------------
 

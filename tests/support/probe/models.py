@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from yzw_kernel.types import UTCDateTime, new_id, utcnow
+from yzw_kernel.types import TYPE_ANNOTATION_MAP, new_id, utcnow
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class Effect(Base):
