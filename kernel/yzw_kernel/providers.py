@@ -7,6 +7,7 @@ from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, ServiceProxy, rpc
+from nameko.timer import Timer
 from sqlalchemy import text
 
 from .db import Store, database_url
@@ -152,3 +153,19 @@ class TimedServiceProxy:
 
         call.__name__ = method_name
         return call
+
+
+class ConfiguredTimer(Timer):
+    """A nameko timer whose interval is read from config when the service starts
+    (`@timer(interval=...)` fixes it at import time)."""
+
+    def __init__(self, setting, default, **kwargs):
+        super().__init__(interval=float(default), **kwargs)
+        self.setting = setting
+        self.default = default
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.setting, self.default))
+
+
+configured_timer = ConfiguredTimer.decorator

@@ -3,29 +3,13 @@
 import logging
 
 from nameko.rpc import rpc
-from nameko.timer import Timer
 
+from yzw_kernel.providers import configured_timer
 from yzw_kernel.types import utcnow
 
 from . import deliberations, projects
 
 log = logging.getLogger(__name__)
-
-
-class ConfiguredTimer(Timer):
-    """A nameko timer whose interval is read from config when the service starts
-    (`@timer(interval=...)` fixes it at import time)."""
-
-    def __init__(self, setting, default, **kwargs):
-        super().__init__(interval=float(default), **kwargs)
-        self.setting = setting
-        self.default = default
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.setting, self.default))
-
-
-configured_timer = ConfiguredTimer.decorator
 
 
 class DeliberationRpc:

@@ -3,8 +3,9 @@
 import logging
 import os
 
+from yzw_kernel.providers import configured_timer
+
 from . import escalation
-from .rpc_deliberations import configured_timer
 
 log = logging.getLogger(__name__)
 
