@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from conftest import APPEALS_TEST_CONFIG
 from sqlalchemy import func, select
+from usecases import refused, run
 
 from appeals import app
 from appeals.models import Appeal
@@ -65,17 +66,6 @@ def store(database_url):
     store.migrate()
     yield store
     store.dispose()
-
-
-def run(store, use_case, *args):
-    with store.transaction() as tx:
-        return use_case(tx, *args)
-
-
-def refused(store, error, use_case, *args):
-    with pytest.raises(error) as raised:
-        run(store, use_case, *args)
-    return raised.value
 
 
 def submit(store, who=ALICE, worker="worker", **extra):

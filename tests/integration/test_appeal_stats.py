@@ -14,6 +14,7 @@ import pytest
 from api_client import build_community, next_phone
 from conftest import APPEALS_TEST_CONFIG
 from sqlalchemy import update
+from usecases import run
 
 from appeals import app, domain
 from appeals import stats as appeal_stats
@@ -68,11 +69,6 @@ def principal(pid, household=None, community=COMMUNITY, grid_roles=(), admin_rol
             dict(zip(("role", "community_id", "street_id"), a, strict=False)) for a in admin_roles
         ],
     }
-
-
-def run(store, use_case, *args):
-    with store.transaction() as tx:
-        return use_case(tx, *args)
 
 
 def load_haiwei(store, street, community, grids, workers):

@@ -11,6 +11,7 @@ import eventlet
 import pytest
 from conftest import APPEALS_TEST_CONFIG
 from sqlalchemy import select, update
+from usecases import refused, run
 from waiting import wait_until
 
 from appeals import app, deliberations, projects
@@ -83,17 +84,6 @@ def store(database_url):
     store.migrate()
     yield store
     store.dispose()
-
-
-def run(store, use_case, *args):
-    with store.transaction() as tx:
-        return use_case(tx, *args)
-
-
-def refused(store, error, use_case, *args):
-    with pytest.raises(error) as raised:
-        run(store, use_case, *args)
-    return raised.value
 
 
 def raise_appeal(store, who=ALICE, **where):

@@ -16,6 +16,7 @@ import eventlet
 import pytest
 from conftest import APPEALS_TEST_CONFIG
 from sqlalchemy import func, select, update
+from usecases import run
 from waiting import wait_until
 
 from appeals import app, domain, escalation
@@ -61,11 +62,6 @@ def store(database_url):
     store.migrate()
     yield store
     store.dispose()
-
-
-def run(store, use_case, *args):
-    with store.transaction() as tx:
-        return use_case(tx, *args)
 
 
 def submit(store, category="daily"):

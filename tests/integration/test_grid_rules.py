@@ -12,6 +12,7 @@ import pytest
 from api_client import next_phone
 from conftest import DEMO_PASSWORD, grid_store
 from sqlalchemy import func, select
+from usecases import refused, run
 
 from grid import app
 from grid.admin import create_street_admin
@@ -37,18 +38,6 @@ def admin(store):
     return create_street_admin(store, "昆都仑区", "街道管理员", "13800000001", DEMO_PASSWORD)[
         "person_id"
     ]
-
-
-def run(store, use_case, *args):
-    with store.transaction() as tx:
-        return use_case(tx, *args)
-
-
-def refused(store, error, use_case, *args):
-    """Run a use case that must fail with `error`; returns the error."""
-    with pytest.raises(error) as raised:
-        run(store, use_case, *args)
-    return raised.value
 
 
 def count(store, model, *where):

@@ -16,6 +16,7 @@ import pytest
 from conftest import VOLUNTEER_TEST_CONFIG
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
+from usecases import refused, run
 
 from volunteer import app, ledger
 from volunteer.models import Account, Entry, Reward, SignUp, Voucher
@@ -65,17 +66,6 @@ def store(database_url):
     store.migrate()
     yield store
     store.dispose()
-
-
-def run(store, use_case, *args):
-    with store.transaction() as tx:
-        return use_case(tx, *args)
-
-
-def refused(store, error, use_case, *args):
-    with pytest.raises(error) as raised:
-        run(store, use_case, *args)
-    return raised.value
 
 
 def delivered(source, event_type, data):
