@@ -12,6 +12,11 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def iso(value):
+    """An aware datetime as ISO 8601, or None."""
+    return value.isoformat() if value is not None else None
+
+
 def new_id():
     return str(uuid.uuid4())
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Conflict, InvalidInput, NotFound
 from yzw_kernel.principal import Principal
-from yzw_kernel.types import utcnow
+from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
 
 from . import access, domain
@@ -26,19 +26,15 @@ EVENT_FOR_ACTION = {
 }
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def _get(session, appeal_id):
+def find_appeal(session, appeal_id):
     appeal = session.get(Appeal, appeal_id) if appeal_id else None
     if appeal is None:
         raise NotFound(f"no appeal with id {appeal_id}")
     return appeal
 
 
-def _visible(session, principal, appeal_id, also=None):
-    appeal = _get(session, appeal_id)
+def visible_appeal(session, principal, appeal_id, also=None):
+    appeal = find_appeal(session, appeal_id)
     if not (access.may_see(principal, appeal) or (also and also(principal, appeal))):
         raise NotFound(f"no appeal with id {appeal_id}")  # not even that it exists
     return appeal
@@ -161,7 +157,7 @@ def submit(tx, principal, place, data, settings):
 
 def _act(tx, principal, appeal_id, allowed, action_name, also_visible_to=None):
     principal = Principal(principal)
-    appeal = _visible(tx.session, principal, appeal_id, also_visible_to)
+    appeal = visible_appeal(tx.session, principal, appeal_id, also_visible_to)
     access.require(allowed(principal, appeal), action_name)
     return principal, appeal
 
@@ -250,7 +246,7 @@ def request_extension(tx, principal, appeal_id, data):
         raise Conflict("an extension is already waiting for staff")
     appeal.extension_requested_days = data["days"]
     note = f"asks {data['days']} more days: {data['reason']}"
-    _note(tx, appeal, principal.id, "extension_requested", note)
+    add_note(tx, appeal, principal.id, "extension_requested", note)
     return view(tx.session, appeal, principal)
 
 
@@ -262,7 +258,7 @@ def grant_extension(tx, principal, appeal_id):
     base = max(appeal.deadline_at or utcnow(), utcnow())
     appeal.deadline_at = base + timedelta(days=days)
     appeal.extension_requested_days = None
-    _note(tx, appeal, principal.id, "extension_granted", f"{days} more days")
+    add_note(tx, appeal, principal.id, "extension_granted", f"{days} more days")
     return view(tx.session, appeal, principal)
 
 
@@ -277,11 +273,11 @@ def urge(tx, principal, appeal_id):
     if appeal.urged_at is not None and now - appeal.urged_at < timedelta(days=1):
         raise Conflict("already urged today")
     appeal.urged_at = now
-    _note(tx, appeal, principal.id, "urged", "the submitter urges (催办)")
+    add_note(tx, appeal, principal.id, "urged", "the submitter urges (催办)")
     return view(tx.session, appeal, principal)
 
 
-def _note(tx, appeal, actor_id, action, note):
+def add_note(tx, appeal, actor_id, action, note):
     """A timeline entry that changes no status."""
     tx.session.add(
         TimelineEntry(
@@ -301,7 +297,7 @@ def _note(tx, appeal, actor_id, action, note):
 
 def get(tx, principal, appeal_id):
     principal = Principal(principal)
-    return view(tx.session, _visible(tx.session, principal, appeal_id), principal)
+    return view(tx.session, visible_appeal(tx.session, principal, appeal_id), principal)
 
 
 def summary(appeal, now=None):
@@ -321,9 +317,9 @@ def summary(appeal, now=None):
         else None,
         "rating": appeal.rating,
         "confidential": appeal.confidential,
-        "deadline_at": _iso(appeal.deadline_at),
+        "deadline_at": iso(appeal.deadline_at),
         "overdue": domain.is_overdue(appeal, now),
-        "created_at": _iso(appeal.created_at),
+        "created_at": iso(appeal.created_at),
     }
 
 
@@ -344,12 +340,12 @@ def view(session, appeal, principal):
         "resolution": appeal.resolution if readable else None,
         "rating_comment": appeal.rating_comment,
         "extension_requested_days": appeal.extension_requested_days,
-        "claimed_at": _iso(appeal.claimed_at),
-        "resolved_at": _iso(appeal.resolved_at),
-        "closed_at": _iso(appeal.closed_at),
+        "claimed_at": iso(appeal.claimed_at),
+        "resolved_at": iso(appeal.resolved_at),
+        "closed_at": iso(appeal.closed_at),
         "timeline": [
             {
-                "at": _iso(entry.at),
+                "at": iso(entry.at),
                 "actor_id": entry.actor_id
                 if show_submitter or entry.actor_id != appeal.submitter_id
                 else None,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.principal import Principal
-from yzw_kernel.types import utcnow
+from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
 
 from . import access, app, domain
@@ -24,11 +24,7 @@ from .models import Appeal, Deliberation, Vote
 NO_DELIBERATION = ("closed", "rejected", "withdrawn")
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def _get(session, deliberation_id, lock=False):
+def _get_deliberation(session, deliberation_id, lock=False):
     found = (
         session.get(Deliberation, deliberation_id, with_for_update={"read": True} if lock else None)
         if deliberation_id
@@ -65,7 +61,7 @@ def open_deliberation(tx, principal, appeal_id, data, residents, settings):
     """Staff of the appeal's level open a vote; `residents` is grid's answer for the scope."""
     principal = Principal(principal)
     data = check_input(data)
-    appeal = app._visible(tx.session, principal, appeal_id)
+    appeal = app.visible_appeal(tx.session, principal, appeal_id)
     access.require(access.is_level_staff(principal, appeal), "open a vote on this appeal")
     if appeal.status in NO_DELIBERATION:
         raise Conflict(f"the appeal is {appeal.status}; there is nothing left to vote on")
@@ -96,7 +92,7 @@ def open_deliberation(tx, principal, appeal_id, data, residents, settings):
         f"vote {deliberation.id} opened in {deliberation.scope} {deliberation.scope_id} "
         f"({deliberation.eligible} residents): {deliberation.question}"
     )
-    app._note(tx, appeal, principal.id, "deliberation_opened", note)
+    app.add_note(tx, appeal, principal.id, "deliberation_opened", note)
     return view(tx.session, deliberation, principal)
 
 
@@ -109,7 +105,7 @@ def vote(tx, principal, deliberation_id, data):
     data = load(contract.VoteIn, data)
     # FOR SHARE on PostgreSQL: a concurrent close waits for this vote, or this vote
     # sees the close; SQLite serialises writers anyway.
-    deliberation = _get(tx.session, deliberation_id, lock=True)
+    deliberation = _get_deliberation(tx.session, deliberation_id, lock=True)
     if not lives_in_scope(principal, deliberation):
         raise Forbidden(
             f"only residents of this {deliberation.scope} vote", {"scope_id": ["not your home"]}
@@ -179,7 +175,7 @@ def _record_result(tx, deliberation_id, actor_id, how):
         f"vote {deliberation.id} {how}: {summary} "
         f"({cast} of {deliberation.eligible} voted; {result['counts']})"
     )
-    app._note(tx, appeal, actor_id, "deliberation_closed", note)
+    app.add_note(tx, appeal, actor_id, "deliberation_closed", note)
     tx.publish(
         "deliberation_closed",
         {
@@ -198,8 +194,8 @@ def _record_result(tx, deliberation_id, actor_id, how):
 def close(tx, principal, deliberation_id):
     """Staff of the appeal's level close a vote early."""
     principal = Principal(principal)
-    deliberation = _get(tx.session, deliberation_id)
-    appeal = app._get(tx.session, deliberation.appeal_id)
+    deliberation = _get_deliberation(tx.session, deliberation_id)
+    appeal = app.find_appeal(tx.session, deliberation.appeal_id)
     if not access.is_level_staff(principal, appeal):
         if not _may_see(principal, deliberation, appeal):
             raise NotFound(f"no deliberation with id {deliberation_id}")
@@ -236,8 +232,8 @@ def close_due(tx, deliberation_id, now=None):
 
 def get(tx, principal, deliberation_id):
     principal = Principal(principal)
-    deliberation = _get(tx.session, deliberation_id)
-    appeal = app._get(tx.session, deliberation.appeal_id)
+    deliberation = _get_deliberation(tx.session, deliberation_id)
+    appeal = app.find_appeal(tx.session, deliberation.appeal_id)
     if not _may_see(principal, deliberation, appeal):
         raise NotFound(f"no deliberation with id {deliberation_id}")
     return view(tx.session, deliberation, principal)
@@ -265,9 +261,9 @@ def view(session, deliberation, principal):
         "quorum_share": deliberation.quorum_share,
         "votes_cast": cast,
         "my_vote": mine,
-        "opened_at": _iso(deliberation.opened_at),
-        "closes_at": _iso(deliberation.closes_at),
-        "closed_at": _iso(deliberation.closed_at),
+        "opened_at": iso(deliberation.opened_at),
+        "closes_at": iso(deliberation.closes_at),
+        "closed_at": iso(deliberation.closed_at),
         "status": deliberation.status,
         "outcome": deliberation.outcome if closed else None,
         "winner": deliberation.winner if closed else None,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Conflict, InvalidInput, NotFound
 from yzw_kernel.principal import Principal
-from yzw_kernel.types import utcnow
+from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
 
 from . import access, app
@@ -17,10 +17,6 @@ from .models import Appeal, ProjectProposal
 
 # Appeals that were turned down or taken back are no need to build a project on.
 NOT_A_NEED = ("rejected", "withdrawn")
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def propose(tx, principal, data):
@@ -31,7 +27,7 @@ def propose(tx, principal, data):
     if len(set(ids)) != len(ids):
         raise InvalidInput("an appeal is listed twice", {"appeal_ids": ["each appeal once"]})
     # Each appeal must exist and be one the proposer may see; the first unseen one is not found.
-    appeals = [app._visible(tx.session, principal, appeal_id) for appeal_id in ids]
+    appeals = [app.visible_appeal(tx.session, principal, appeal_id) for appeal_id in ids]
     communities = {a.community_id for a in appeals}
     if len(communities) > 1:
         raise InvalidInput(
@@ -67,7 +63,7 @@ def propose(tx, principal, data):
         # versioned rows: a proposal racing for the same appeal gets a conflict on flush
         appeal.project_proposal_id = proposal.id
         note = f"grouped into project proposal {proposal.id}: {proposal.title}"
-        app._note(tx, appeal, principal.id, "project_proposed", note)
+        app.add_note(tx, appeal, principal.id, "project_proposed", note)
     tx.flush()
     tx.publish(
         "project_proposed",
@@ -107,6 +103,6 @@ def view(proposal):
         "estimated_cost_fen": proposal.estimated_cost_fen,
         "beneficiaries": proposal.beneficiaries,
         "proposed_by": proposal.proposed_by,
-        "created_at": _iso(proposal.created_at),
-        "completed_at": _iso(proposal.completed_at),
+        "created_at": iso(proposal.created_at),
+        "completed_at": iso(proposal.completed_at),
     }

@@ -8,17 +8,13 @@ from sqlalchemy import func, select, update
 from yzw_kernel.contracts import volunteer as contract
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.principal import Principal
-from yzw_kernel.types import utcnow
+from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
 
 from . import domain, ledger
 from .models import Account, Activity, Entry, Reward, SignUp, Team, TeamMember, VisitAward, Voucher
 
 LOCAL_TIME = domain.LOCAL_TIME  # the visit cap resets at Beijing midnight
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def _get(session, model, object_id, what):
@@ -126,7 +122,7 @@ def _stars_view(session, account):
                 "amount": e.amount,
                 "source": e.source,
                 "reason": e.reason,
-                "created_at": _iso(e.created_at),
+                "created_at": iso(e.created_at),
             }
             for e in entries
         ],
@@ -169,7 +165,7 @@ def leaderboard(tx, principal, query):
     ).all()
     return {
         "period": query["period"],
-        "since": _iso(since),
+        "since": iso(since),
         "leaders": [
             # PostgreSQL sums BIGINT to NUMERIC, which pg8000 hands back as Decimal
             {"rank": rank, "owner_kind": kind, "owner_id": owner, "name": name, "stars": int(total)}
@@ -248,7 +244,7 @@ def _activity_view(activity):
             "stars_per_hour",
             "status",
         )
-    } | {"starts_at": _iso(activity.starts_at), "ends_at": _iso(activity.ends_at)}
+    } | {"starts_at": iso(activity.starts_at), "ends_at": iso(activity.ends_at)}
 
 
 def create_activity(tx, principal, data):
@@ -273,8 +269,8 @@ def _signup_view(signup):
         "activity_id": signup.activity_id,
         "person_id": signup.person_id,
         "status": signup.status,
-        "checked_in_at": _iso(signup.checked_in_at),
-        "checked_out_at": _iso(signup.checked_out_at),
+        "checked_in_at": iso(signup.checked_in_at),
+        "checked_out_at": iso(signup.checked_out_at),
         "minutes": signup.minutes,
     }
 
@@ -476,9 +472,9 @@ def _voucher_view(voucher, reward_name=None):
         "reward_name": reward_name,
         "price_stars": voucher.price_stars,
         "status": voucher.status,
-        "issued_at": _iso(voucher.issued_at),
-        "used_at": _iso(voucher.used_at),
-        "cancelled_at": _iso(voucher.cancelled_at),
+        "issued_at": iso(voucher.issued_at),
+        "used_at": iso(voucher.used_at),
+        "cancelled_at": iso(voucher.cancelled_at),
     }
 
 
