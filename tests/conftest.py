@@ -134,7 +134,7 @@ def start_gateway(container_factory, test_config):
             **test_config,
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
             "TOKEN_SECRET": "test-secret-" + uuid.uuid4().hex,
-            "GATEWAY_SERVICES": "grid,appeals,volunteer",
+            "GATEWAY_SERVICES": "grid,appeals,volunteer,funding",
             "HEALTH_TIMEOUT": 1,
         },
     )
@@ -148,6 +148,7 @@ def suite(container_factory, test_config, databases, database_url):
     from api_client import Suite
 
     from appeals.service import AppealsService
+    from funding.service import FundingService
     from grid.admin import create_street_admin
     from grid.service import GridService
     from volunteer.service import VolunteerService
@@ -169,6 +170,9 @@ def suite(container_factory, test_config, databases, database_url):
         {**test_config, **VOLUNTEER_TEST_CONFIG, "DATABASE_URL": volunteer_url},
     )
     volunteer.start()
+    funding_url = databases("funding")
+    funding = container_factory(FundingService, {**test_config, "DATABASE_URL": funding_url})
+    funding.start()
     gateway, base_url = start_gateway(container_factory, test_config)
     return Suite(
         base_url=base_url,
@@ -179,9 +183,15 @@ def suite(container_factory, test_config, databases, database_url):
             "grid": grid,
             "appeals": appeals,
             "volunteer": volunteer,
+            "funding": funding,
             "gateway": gateway,
         },
         database_url=database_url,
-        database_urls={"grid": database_url, "appeals": appeals_url, "volunteer": volunteer_url},
+        database_urls={
+            "grid": database_url,
+            "appeals": appeals_url,
+            "volunteer": volunteer_url,
+            "funding": funding_url,
+        },
         amqp_uri=test_config["AMQP_URI"],
     )

@@ -102,6 +102,38 @@ class ProjectCompleted(Schema):
     actual_spend_fen = fields.Integer(required=True)
 
 
+class DonationReceived(Schema):
+    # no donor names on the bus: who gave is the fund's to show, and only if agreed
+    donation_id = fields.String(required=True)
+    fund_id = fields.String(required=True)
+    community_id = fields.String(allow_none=True, required=True)
+    street_id = fields.String(required=True)
+    channel = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    donor_kind = fields.String(required=True)
+    project_id = fields.String(allow_none=True, required=True)
+
+
+class GrantPaid(Schema):
+    # no beneficiary names on the bus
+    grant_id = fields.String(required=True)
+    fund_id = fields.String(required=True)
+    community_id = fields.String(allow_none=True, required=True)
+    purpose = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    transaction_id = fields.String(required=True)
+
+
+class ProjectFunded(Schema):
+    project_id = fields.String(required=True)
+    fund_id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    budget_fen = fields.Integer(required=True)
+    from_earmarked_fen = fields.Integer(required=True)
+    from_general_fen = fields.Integer(required=True)
+    transaction_id = fields.String(required=True)
+
+
 class StarsAwarded(Schema):
     account_id = fields.String(required=True)
     owner_kind = fields.String(required=True)
@@ -172,6 +204,15 @@ EVENTS = {
     "volunteer.activity_completed": EventContract(
         1, ActivityCompleted, "A volunteer activity was completed and its hours paid in stars."
     ),
+    "funding.donation_received": EventContract(
+        1, DonationReceived, "A gift of money was booked into a fund, by channel."
+    ),
+    "funding.grant_paid": EventContract(
+        1, GrantPaid, "A grant (三救三扶三奖) approved by two people was paid."
+    ),
+    "funding.project_funded": EventContract(
+        1, ProjectFunded, "A 定向投 project's budget was allocated: earmarked gifts first."
+    ),
     "funding.project_completed": EventContract(
         1, ProjectCompleted, "A funded project was completed; its appeals are resolved."
     ),
@@ -185,6 +226,7 @@ SUBSCRIPTIONS = [
     Subscription("funding", "project_completed", "appeals", "on_project_completed"),
     Subscription("grid", "person_registered", "volunteer", "on_person_registered"),
     Subscription("appeals", "appeal_closed", "volunteer", "on_appeal_closed"),
+    Subscription("appeals", "project_proposed", "funding", "on_project_proposed"),
     Subscription("grid", "visit_logged", "volunteer", "on_visit_logged"),
 ]
 
