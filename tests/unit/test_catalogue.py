@@ -16,10 +16,11 @@ README = (ROOT / "README.md").read_text()
 
 def service_classes():
     from appeals.service import AppealsService
+    from funding.service import FundingService
     from grid.service import GridService
     from volunteer.service import VolunteerService
 
-    return [GridService, AppealsService, VolunteerService]
+    return [GridService, AppealsService, VolunteerService, FundingService]
 
 
 def test_readme_lists_every_route_and_nothing_else():
