@@ -164,3 +164,24 @@ class VoucherOut(Schema):
     issued_at = fields.String(required=True)
     used_at = fields.String(allow_none=True)
     cancelled_at = fields.String(allow_none=True)
+
+
+class CommunitySummaryOut(Schema):
+    """Volunteering in a community, for its staff's dashboard."""
+
+    community_id = fields.String(required=True)
+    teams = fields.Integer(required=True)
+    volunteers = fields.Integer(
+        required=True, metadata={"description": "distinct people in the community's teams"}
+    )
+    activities_by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    activities_completed = fields.Integer(required=True)
+    service_minutes = fields.Integer(
+        required=True, metadata={"description": "service time recorded at check-out"}
+    )
+    service_hours = fields.Float(required=True)
+    accounts = fields.Integer(
+        required=True, metadata={"description": "red-star accounts of the community"}
+    )
+    stars_earned = fields.Integer(required=True, metadata={"description": "ever earned"})
+    stars_held = fields.Integer(required=True, metadata={"description": "balances now"})

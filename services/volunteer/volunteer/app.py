@@ -174,6 +174,59 @@ def leaderboard(tx, principal, query):
     }
 
 
+def community_summary(tx, principal, community_id):
+    """Volunteering in a community at a glance, for its staff (the dashboard's part)."""
+    principal = Principal(principal)
+    _require(_community_staff(principal, community_id), "see this community's volunteering")
+    s = tx.session
+    teams = select(Team.id).where(Team.community_id == community_id)
+    by_status = dict(
+        s.execute(
+            select(Activity.status, func.count())
+            .where(Activity.community_id == community_id)
+            .group_by(Activity.status)
+        ).all()
+    )
+    minutes = s.scalar(
+        select(func.coalesce(func.sum(SignUp.minutes), 0))
+        .join(Activity, SignUp.activity_id == Activity.id)
+        .where(
+            Activity.community_id == community_id,
+            SignUp.status == "signed_up",
+            SignUp.checked_out_at.is_not(None),
+        )
+    )
+    accounts = select(Account.id).where(Account.community_id == community_id)
+    earned = s.scalar(
+        select(func.coalesce(func.sum(Entry.amount), 0)).where(
+            Entry.account_id.in_(accounts), Entry.kind == "earn"
+        )
+    )
+    held = s.scalar(
+        select(func.coalesce(func.sum(Account.balance), 0)).where(
+            Account.community_id == community_id
+        )
+    )
+    # PostgreSQL sums to NUMERIC, which pg8000 hands back as Decimal
+    minutes = int(minutes)
+    return {
+        "community_id": community_id,
+        "teams": s.scalar(select(func.count()).select_from(teams.subquery())),
+        "volunteers": s.scalar(
+            select(func.count(func.distinct(TeamMember.person_id))).where(
+                TeamMember.team_id.in_(teams)
+            )
+        ),
+        "activities_by_status": {status: int(n) for status, n in by_status.items()},
+        "activities_completed": int(by_status.get("completed", 0)),
+        "service_minutes": minutes,
+        "service_hours": round(minutes / 60, 1),
+        "accounts": s.scalar(select(func.count()).select_from(accounts.subquery())),
+        "stars_earned": int(earned),
+        "stars_held": int(held),
+    }
+
+
 # -- teams and activities --------------------------------------------------------
 
 

@@ -50,6 +50,10 @@ class VolunteerService(StoreBacked):
     def leaderboard(self, principal, query):
         return self._run(app.leaderboard, principal, query)
 
+    @rpc
+    def community_summary(self, principal, community_id):
+        return self._run(app.community_summary, principal, community_id)
+
     # -- teams and activities ----------------------------------------------------
 
     @rpc
