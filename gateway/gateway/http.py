@@ -133,16 +133,29 @@ def api(
     status=200,
     auth=True,
     errors=(),
+    parameters=(),
 ):
     """Declare a route: `handler(self, request, principal, body, **path_values)`.
 
     `body` and `query` name marshmallow schemas the gateway checks first; the
     service receives what was sent (`body_as_sent`, `query_as_sent`) and checks
-    it again at its own boundary.
+    it again at its own boundary. `parameters` are further OpenAPI parameter
+    objects the route reads, such as a request header (see `header_parameter`).
     """
     full_path = API_PREFIX + path
     spec = RouteSpec(
-        method, full_path, summary, tag, body, query, response, many, status, auth, errors
+        method,
+        full_path,
+        summary,
+        tag,
+        body,
+        query,
+        response,
+        many,
+        status,
+        auth,
+        errors,
+        list(parameters),
     )
     ROUTES.append(spec)
 
@@ -167,6 +180,20 @@ def api(
         return ApiEntrypoint.decorator(method, _werkzeug_rule(full_path))(endpoint)
 
     return decorator
+
+
+def header_parameter(name, description, max_length=None):
+    """An optional request header, as the OpenAPI document names it."""
+    schema = {"type": "string"}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
 
 
 def body_as_sent(request):

@@ -56,6 +56,8 @@ def build_openapi(routes):
             ]
         if route.query is not None:
             operation.setdefault("parameters", []).append({"in": "query", "schema": route.query})
+        if route.parameters:
+            operation.setdefault("parameters", []).extend(route.parameters)
         if route.body is not None:
             operation["requestBody"] = {
                 "required": True,

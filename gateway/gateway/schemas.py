@@ -1,6 +1,6 @@
-"""Schemas the gateway owns: login, health and the error body."""
+"""Schemas the gateway owns: login, health, queries and the error body."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from yzw_kernel.contracts.grid import PersonOut
 
@@ -19,6 +19,10 @@ class HealthOut(Schema):
     status = fields.String(required=True)
     broker = fields.Nested(ServiceHealth, required=True)
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealth), required=True)
+
+
+class FundQuery(Schema):
+    community_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
 
 
 class ErrorOut(Schema):

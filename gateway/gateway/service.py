@@ -13,6 +13,7 @@ from .http import api, json_response
 from .openapi import openapi_document
 from .routes_appeals import AppealRoutes
 from .routes_deliberations import DeliberationRoutes
+from .routes_funding import FundingRoutes
 from .routes_grid import GridRoutes
 from .routes_stats import StatsRoutes
 from .routes_volunteer import VolunteerRoutes
@@ -22,7 +23,14 @@ from .tokens import Tokens
 log = logging.getLogger(__name__)
 
 
-class GatewayService(GridRoutes, AppealRoutes, DeliberationRoutes, StatsRoutes, VolunteerRoutes):
+class GatewayService(
+    GridRoutes,
+    AppealRoutes,
+    DeliberationRoutes,
+    StatsRoutes,
+    VolunteerRoutes,
+    FundingRoutes,
+):
     name = "gateway"
     services = ServiceDirectory()
     config = Config()
