@@ -1,8 +1,11 @@
-"""Schemas the gateway owns: login, health, queries and the error body."""
+"""Schemas the gateway owns: login, health, queries, the community dashboard and the error body."""
 
 from marshmallow import Schema, fields, validate
 
-from yzw_kernel.contracts.grid import PersonOut
+from yzw_kernel.contracts.appeals import StatsOut
+from yzw_kernel.contracts.funding import FundSummaryOut
+from yzw_kernel.contracts.grid import CoverageOut, PersonOut
+from yzw_kernel.contracts.volunteer import CommunitySummaryOut
 
 
 class LoginOut(Schema):
@@ -23,6 +26,23 @@ class HealthOut(Schema):
 
 class FundQuery(Schema):
     community_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class DashboardOut(Schema):
+    """平台大数据分析: a community in one answer; a part whose service is down is null."""
+
+    community_id = fields.String(required=True)
+    coverage = fields.Nested(CoverageOut, allow_none=True, required=True)
+    appeals = fields.Nested(StatsOut, allow_none=True, required=True)
+    volunteer = fields.Nested(CommunitySummaryOut, allow_none=True, required=True)
+    funds = fields.Nested(FundSummaryOut, allow_none=True, required=True)
+    missing = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "each part left null → why (its service is down or slow)"},
+    )
+    complete = fields.Boolean(required=True, metadata={"description": "no part is missing"})
 
 
 class ErrorOut(Schema):

@@ -12,6 +12,7 @@ from yzw_kernel.providers import ServiceDirectory
 from .http import api, json_response
 from .openapi import openapi_document
 from .routes_appeals import AppealRoutes
+from .routes_dashboard import DashboardRoutes
 from .routes_deliberations import DeliberationRoutes
 from .routes_funding import FundingRoutes
 from .routes_grid import GridRoutes
@@ -30,6 +31,7 @@ class GatewayService(
     StatsRoutes,
     VolunteerRoutes,
     FundingRoutes,
+    DashboardRoutes,
 ):
     name = "gateway"
     services = ServiceDirectory()
