@@ -64,12 +64,11 @@ def main():
     env["GATEWAY_SERVICES"] = ",".join(name for name, _, _ in present)
 
     print("run: migrating and loading the demo community ...", flush=True)
-    subprocess.run(
-        [str(BIN / "python"), str(ROOT / "scripts/demo_community.py")],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    demos = ["scripts/demo_community.py"]
+    if "funding" in env["GATEWAY_SERVICES"].split(","):
+        demos.append("scripts/demo_funding.py")
+    for demo in demos:
+        subprocess.run([str(BIN / "python"), str(ROOT / demo)], cwd=ROOT, env=env, check=True)
 
     processes = []
 
