@@ -96,6 +96,8 @@ class ProjectProposed(Schema):
 
 class ProjectCompleted(Schema):
     project_id = fields.String(required=True)
+    # the appeals proposal it grew from; None for a project staff created directly
+    proposal_id = fields.String(allow_none=True, load_default=None)
     community_id = fields.String(required=True)
     appeal_ids = fields.List(fields.String(), required=True)
     beneficiaries = fields.Integer(required=True)

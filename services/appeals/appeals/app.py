@@ -472,8 +472,8 @@ def resolve_for_completed_project(tx, envelope):
         )
         record(tx, appeal, domain.resolve_by_project(appeal, note))
         resolved += 1
-    for proposal in tx.session.scalars(
-        select(ProjectProposal).where(ProjectProposal.id == data["project_id"])
-    ):
-        proposal.completed_at = utcnow()
+    if data.get("proposal_id"):
+        proposal = tx.session.get(ProjectProposal, data["proposal_id"])
+        if proposal is not None and proposal.completed_at is None:
+            proposal.completed_at = utcnow()
     return resolved

@@ -298,6 +298,7 @@ def complete(tx, principal, project_id, data):
         "project_completed",
         {
             "project_id": project.id,
+            "proposal_id": project.proposal_id,
             "community_id": project.community_id,
             "appeal_ids": _appeal_ids(tx.session, project.id),
             "beneficiaries": project.beneficiaries,
