@@ -143,7 +143,7 @@ def start_gateway(container_factory, test_config):
 
 
 @pytest.fixture
-def suite(container_factory, test_config, databases, database_url):
+def suite(databases, database_url, container_factory, test_config):
     """Every service and the gateway, on this test's vhost, each with its own database."""
     from api_client import Suite
 
