@@ -2,8 +2,10 @@
 
 Each part is fetched in its own green thread against one shared deadline, so the
 answer comes within about one timeout however many services are slow. A part whose
-service is down or late is left null and named in `missing`; a refusal (403, 404)
-from any part is the answer, as on every other route.
+service is down or late is left null and named in `missing`. Grid's coverage
+decides who may see the dashboard at all: its refusal (403, 404) is the answer.
+Another part that the person may not see (a treasurer and the volunteer
+figures, say) is left out and named in `missing` too.
 """
 
 import logging
@@ -12,7 +14,7 @@ import time
 import eventlet
 from nameko.exceptions import RemoteError
 
-from yzw_kernel.errors import ServiceUnavailable
+from yzw_kernel.errors import Forbidden, ServiceUnavailable
 
 from .http import api
 from .schemas import DashboardOut
@@ -52,6 +54,10 @@ class DashboardRoutes:
                 return None, f"the {service} service did not answer within {timeout:g}s"
             except ServiceUnavailable as error:
                 return None, str(error)
+            except Forbidden as error:
+                if part == "coverage":
+                    raise
+                return None, f"not shown to you: {error}"
             except RemoteError as error:
                 log.error("the dashboard's %s part failed: %s", part, error)
                 return None, f"the {service} service failed; the error is logged"
@@ -67,7 +73,7 @@ class DashboardRoutes:
             fetch, "volunteer", "community_summary", who, community_id
         )
         pending["funds"] = pool.spawn(fetch, "funds", "community_summary", who, community_id)
-        # a refusal (Forbidden, NotFound...) of any part is raised here and is the answer
+        # grid's refusal, or a NotFound from any part, is raised here and is the answer
         answers = {part: pending[part].wait() for part in PARTS}
         missing = {part: reason for part, (_, reason) in answers.items() if reason is not None}
         return {

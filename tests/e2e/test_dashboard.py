@@ -84,6 +84,27 @@ def test_the_dashboard_shows_every_part_of_the_community(suite):
     assert admin.get(f"/communities/{uuid.uuid4()}/dashboard").status_code == 404
 
 
+def test_a_treasurer_sees_the_funds_and_what_else_is_theirs_to_see(suite):
+    ids = busy_community(suite)
+    admin = suite.admin()
+    treasurer_id, treasurer = person(suite, admin, ids["households"][0][1], "会计")
+    granted = admin.post(
+        f"/communities/{ids['community']}/admins", {"person_id": treasurer_id, "role": "treasurer"}
+    )
+    assert granted.status_code == 201, granted.text
+
+    answer = treasurer.get(f"/communities/{ids['community']}/dashboard")
+
+    assert answer.status_code == 200, answer.text
+    board = answer.json()
+    assert board["funds"]["income_total_fen"] == 50_000
+    assert board["coverage"]["grids"] == 1
+    # the volunteer figures are for grid staff and admins: left out, and said so
+    assert board["volunteer"] is None
+    assert board["missing"]["volunteer"].startswith("not shown to you")
+    assert all(reason.startswith("not shown to you") for reason in board["missing"].values())
+
+
 def test_with_funding_down_the_dashboard_answers_within_one_timeout_without_funds(suite):
     ids = busy_community(suite)
     admin = suite.admin()

@@ -161,6 +161,7 @@ def test_health_reports_broker_and_services(suite):
             "grid": {"status": "ok"},
             "appeals": {"status": "ok"},
             "volunteer": {"status": "ok"},
+            "funding": {"status": "ok"},
         },
     }
 
