@@ -5,8 +5,9 @@ from yzw_kernel.errors import Forbidden, NotFound
 from .models import Fund
 
 
-def get(session, model, object_id, what):
-    found = session.get(model, object_id) if object_id else None
+def get(session, model, object_id, what, lock=False):
+    """The row, locked FOR UPDATE if asked; NotFound if there is none."""
+    found = session.get(model, object_id, with_for_update=lock) if object_id else None
     if found is None:
         raise NotFound(f"no {what} with id {object_id}")
     return found

@@ -102,8 +102,12 @@ def _donor(data):
 
 
 def _earmark(session, fund, project_id):
-    """The project a gift is earmarked to, tied to this fund if it was not yet."""
-    project = access.get(session, Project, project_id, "project")
+    """The project a gift is earmarked to, tied to this fund if it was not yet.
+
+    The project's row is locked: a completion cannot sweep its earmark while
+    a gift to it is being booked, and a gift cannot land after it completed.
+    """
+    project = access.get(session, Project, project_id, "project", lock=True)
     if project.fund_id is None:
         if fund.community_id not in (None, project.community_id):
             raise Conflict(

@@ -11,10 +11,12 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +37,15 @@ class Fund(Base):
     street_id: Mapped[str] = mapped_column(IdColumnType(), index=True)
     created_by: Mapped[str] = mapped_column(IdColumnType())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        Index(
+            "uq_funds_scope_name",
+            "street_id",
+            func.coalesce(community_id, ""),
+            "name",
+            unique=True,
+        ),
+    )
 
 
 class LedgerTransaction(Base):

@@ -270,6 +270,8 @@ def complete(tx, principal, project_id, data):
     """Book the actual spend; what was not spent goes back to the fund; appeals resolve."""
     principal, project, fund_ = _as_treasurer(tx, principal, project_id, "complete this project")
     data = load(contract.CompleteIn, data)
+    # locked: a gift being earmarked to the project waits, then finds it completed
+    tx.session.refresh(project, with_for_update=True)
     _move(project, ("in_progress",), "completed")
     allocated = ledger.balance(tx.session, fund_.id, ledger.allocated(project.id))
     actual = data["actual_spend_fen"]

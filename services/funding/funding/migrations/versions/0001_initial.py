@@ -32,6 +32,13 @@ def upgrade():
     with op.batch_alter_table("funds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_funds_community_id"), ["community_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_funds_street_id"), ["street_id"], unique=False)
+    # one fund of a name per community (or per street): two admins racing open one
+    op.create_index(
+        "uq_funds_scope_name",
+        "funds",
+        ["street_id", sa.text("coalesce(community_id, '')"), "name"],
+        unique=True,
+    )
 
     op.create_table(
         "idempotent_requests",
@@ -343,6 +350,7 @@ def downgrade():
     op.drop_table("in_kind_gifts")
     op.drop_table("balances")
     op.drop_table("idempotent_requests")
+    op.drop_index("uq_funds_scope_name", table_name="funds")
     with op.batch_alter_table("funds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_funds_street_id"))
         batch_op.drop_index(batch_op.f("ix_funds_community_id"))
