@@ -1,4 +1,5 @@
-# 一张网: `make run` starts the suite with a demo community; `make test` runs every test.
+# 一张网: `make run` starts the suite with a demo community; `make test` runs every test;
+# `make up` and `make down` start and stop it in containers (docker compose).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,10 +9,11 @@ PACKAGES := kernel services/grid services/appeals services/volunteer services/fu
 AMQP_URI ?= pyamqp://guest:guest@127.0.0.1:5672/
 RABBIT_API_URI ?= http://guest:guest@127.0.0.1:15672
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+COMPOSE := docker compose -f deploy/docker-compose.yml --env-file deploy/.env
 # nameko 2 imports pkg_resources and eventlet, which print notices at every start
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test lint format venv infra clean
+.PHONY: run test lint format venv infra clean up down
 
 venv: $(STAMP)
 
@@ -42,6 +44,14 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The suite in containers (deploy/docker-compose.yml); secrets in deploy/.env.
+up:
+	@test -f deploy/.env || { echo "up: copy deploy/.env.example to deploy/.env and fill it in"; exit 1; }
+	$(COMPOSE) up -d --build
+
+down:
+	$(COMPOSE) down
 
 clean:
 	rm -rf $(VENV) var
