@@ -53,21 +53,6 @@ class Database(DependencyProvider):
         return self.store
 
 
-class StoreBacked:
-    """What every service with a `db = Database(...)` shares: running a use case
-    in a unit of work, and a health check that touches the database."""
-
-    def _run(self, use_case, *args):
-        with self.db.transaction() as tx:
-            return use_case(tx, *args)
-
-    @rpc
-    def health(self):
-        with self.db.reading() as session:
-            session.execute(text("SELECT 1"))
-        return {"service": self.name, "status": "ok"}
-
-
 class _TimedProxyMixin:
     def setup(self):
         if self.timeout is None:
@@ -153,6 +138,31 @@ class TimedServiceProxy:
 
         call.__name__ = method_name
         return call
+
+
+class StoreBacked:
+    """What every service with a `db = Database(...)` shares: running a use case
+    in a unit of work, a health check that touches the database, and a
+    graceful stop that loses no acknowledgement.
+
+    nameko 2 closes a service's broker connection as soon as its last
+    entrypoint stops listening, before its running workers finish; their acks
+    would then be lost and RabbitMQ would hand the same requests to another
+    replica, to be done twice. An RPC client's reply listener holds that
+    connection until the workers are done, so every service keeps one.
+    """
+
+    peers = ServiceDirectory()  # timed proxies to the other services, too
+
+    def _run(self, use_case, *args):
+        with self.db.transaction() as tx:
+            return use_case(tx, *args)
+
+    @rpc
+    def health(self):
+        with self.db.reading() as session:
+            session.execute(text("SELECT 1"))
+        return {"service": self.name, "status": "ok"}
 
 
 class ConfiguredTimer(Timer):

@@ -4,6 +4,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from yzw_kernel.contracts import volunteer as contract
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -75,14 +77,22 @@ def award_for_visit(tx, envelope, rules):
     """grid.visit_logged: stars for door-to-door visits, capped per local day."""
     data = envelope["data"]
     day = datetime.fromisoformat(data["visited_at"]).astimezone(LOCAL_TIME).date().isoformat()
-    counter = tx.session.scalar(
-        select(VisitAward).where(VisitAward.person_id == data["visitor_id"], VisitAward.day == day)
+    # One UPDATE counts the visit and says how many came before it; the row
+    # lock makes two visits handled at once count one after the other.
+    make_insert = pg_insert if tx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    tx.session.execute(
+        make_insert(VisitAward)
+        .values(id=str(uuid.uuid4()), person_id=data["visitor_id"], day=day, count=0)
+        .on_conflict_do_nothing(index_elements=["person_id", "day"])
     )
-    if counter is None:
-        counter = VisitAward(person_id=data["visitor_id"], day=day, count=0)
-        tx.session.add(counter)
-    stars = domain.stars_for_visit(counter.count, rules)
-    counter.count += 1
+    counted = tx.session.execute(
+        update(VisitAward)
+        .where(VisitAward.person_id == data["visitor_id"], VisitAward.day == day)
+        .values(count=VisitAward.count + 1)
+        .returning(VisitAward.count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    stars = domain.stars_for_visit(counted - 1, rules)
     if stars == 0:
         return None
     account = ledger.open_account(tx, "person", data["visitor_id"], grid_id=data["grid_id"])
