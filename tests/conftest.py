@@ -67,6 +67,30 @@ def postgres_url(postgres_databases):
     return postgres_databases()
 
 
+def pytest_collection_modifyitems(config, items):
+    """End-to-end tests run on SQLite; the journeys (`both_backends`) on PostgreSQL too.
+
+    The rules behind every route are tested on both databases in integration/;
+    running each route test twice more through five services added minutes,
+    not coverage.
+    """
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("databases") == "postgresql"
+        if (
+            on_postgres
+            and item.path.parent.name == "e2e"
+            and item.get_closest_marker("both_backends") is None
+        ):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def databases(request, tmp_path):
     """`databases(name)` gives a fresh database URL on this test's backend: each

@@ -1,7 +1,11 @@
 """Appeals through the gateway, over real RabbitMQ: the journey and its races."""
 
 import eventlet
+import pytest
 from api_client import build_community, next_phone
+
+# the journeys run on PostgreSQL too: every service on a database of its own
+pytestmark = pytest.mark.both_backends
 
 
 def resident(suite, admin, household_id, **extra):

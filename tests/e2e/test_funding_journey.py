@@ -7,8 +7,12 @@ import io
 import uuid
 from collections import Counter, defaultdict
 
+import pytest
 from api_client import build_community, next_phone
 from waiting import wait_until
+
+# the journeys run on PostgreSQL too: every service on a database of its own
+pytestmark = pytest.mark.both_backends
 
 APPEAL = {"category": "parking", "title": "小区停车难", "description": "晚上车位不够，消防通道被占"}
 

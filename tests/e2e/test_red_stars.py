@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from api_client import build_community, next_phone
 from conftest import VOLUNTEER_TEST_CONFIG
 from kombu import Connection, Producer
@@ -10,6 +11,9 @@ from waiting import wait_until
 from volunteer.service import VolunteerService
 from yzw_kernel.envelope import make_envelope
 from yzw_kernel.outbox import event_exchange
+
+# the journeys run on PostgreSQL too: every service on a database of its own
+pytestmark = pytest.mark.both_backends
 
 APPEAL = {"category": "infrastructure", "title": "单元门坏了", "description": "门禁无法关闭"}
 
