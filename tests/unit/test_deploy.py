@@ -18,7 +18,19 @@ from yzw_kernel.contracts import SUBSCRIPTIONS
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
-COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+class ComposeLoader(yaml.SafeLoader):
+    """YAML as docker compose reads it. `nameko run` and `nameko test` teach
+    SafeLoader to expand `${VAR:default}` (nameko's config syntax); compose
+    interpolates itself, so those resolvers are left out here."""
+
+
+ComposeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag.startswith("tag:yaml.org,2002:")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+COMPOSE = yaml.load(COMPOSE_FILE.read_text(), Loader=ComposeLoader)  # noqa: S506 - a SafeLoader
 SERVICES = COMPOSE["services"]
 DEFINITIONS = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
 DOCKERFILES = sorted([*ROOT.glob("services/*/Dockerfile"), ROOT / "gateway" / "Dockerfile"])
