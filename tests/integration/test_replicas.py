@@ -97,6 +97,8 @@ class Cluster:
         found = []
         for consumer in self.management.consumers():
             channel = consumer["channel_details"]
+            if not isinstance(channel, dict) or "name" not in channel:
+                continue  # the broker lists a consumer before its channel's details ([])
             owner = owners.get(channel.get("peer_port"))
             found.append((consumer["queue"]["name"], owner and owner.label, channel["name"]))
         return found
