@@ -32,8 +32,9 @@ from api_client import Suite, build_community, next_phone
 from conftest import DEMO_PASSWORD, PG_ADMIN_URL, _pg_admin
 from kombu import Connection, Producer
 from nameko.testing.utils import find_free_port
-from processes import Management, ServiceProcess, local_ports, wait_for
+from processes import Management, ServiceProcess, local_ports
 from sqlalchemy import text
+from waiting import wait_until
 
 from yzw_kernel.contracts import SUBSCRIPTIONS
 from yzw_kernel.db import make_engine
@@ -119,9 +120,10 @@ class Cluster:
                 if not process.alive():
                     started.append(process.start())
         for process in started:
-            wait_for(
+            wait_until(
                 lambda p=process: self._check_alive(p) and self.consuming(p),
                 START_TIMEOUT,
+                interval=0.2,
                 message=f"{process.label} to consume its queues again",
             )
 
@@ -220,11 +222,12 @@ def cluster(request, postgres_reachable, vhost_pipeline, tmp_path_factory):
                 except requests.RequestException:
                     return False
 
-            wait_for(healthy, START_TIMEOUT, interval=0.5, message="the suite's health")
+            wait_until(healthy, START_TIMEOUT, interval=0.5, message="the suite's health")
             for process in processes[:-1]:
-                wait_for(
+                wait_until(
                     lambda p=process: cluster.consuming(p),
                     START_TIMEOUT,
+                    interval=0.2,
                     message=f"{process.label} consuming",
                 )
             cluster.figures["start_seconds"] = round(time.monotonic() - begun, 1)
@@ -304,9 +307,10 @@ def all_delivered(cluster, service, event_type):
 
 def wait_delivered(cluster, service, event_type, timeout=30):
     try:
-        wait_for(
+        wait_until(
             lambda: all_delivered(cluster, service, event_type),
             timeout,
+            interval=0.2,
             message=f"every {service}.{event_type} published and in volunteer's inbox",
         )
     except AssertionError as timed_out:
@@ -321,7 +325,7 @@ def wait_delivered(cluster, service, event_type, timeout=30):
 def stop_mid_work(victim, progress, threshold, total):
     """SIGTERM `victim` once `progress()` reaches `threshold` of `total`, while the
     rest is still in flight; returns (progress at SIGTERM, seconds until it exited)."""
-    wait_for(lambda: progress() >= threshold, 30, interval=0.01, message="the burst under way")
+    wait_until(lambda: progress() >= threshold, 30, interval=0.01, message="the burst under way")
     victim.terminate()
     stopped_at = time.monotonic()
     done = progress()
@@ -432,7 +436,7 @@ def test_two_replicas_of_each_service_share_the_work_and_no_effect_happens_twice
             figures[label] = (stats.get("deliver_get", 0), stats.get("ack", 0))
         return figures
 
-    figures = wait_for(
+    figures = wait_until(
         lambda: (f := deliveries()) and all(d > 0 and a > 0 for d, a in f.values()) and f,
         20,
         interval=1,
@@ -496,9 +500,10 @@ def test_a_consumer_replica_stopped_mid_burst_of_events_loses_nothing_and_pays_o
     assert other.alive()
 
     sent = {e["id"] for e in envelopes}
-    wait_for(
+    wait_until(
         lambda: sent <= inbox_ids(cluster, "appeals", "appeal_closed"),
         30,
+        interval=0.2,
         message="every event of the burst handled",
     )
     settle()
@@ -540,7 +545,12 @@ def test_a_replica_stopped_mid_burst_of_rpc_writes_does_each_write_once(cluster)
         holding = lock.begin()
         lock.execute(text("LOCK TABLE visits IN EXCLUSIVE MODE"))
         threads = [pool.spawn(visit, n) for n in range(burst)]
-        wait_for(lambda: blocked() >= burst, 20, message="every request of the burst in flight")
+        wait_until(
+            lambda: blocked() >= burst,
+            20,
+            interval=0.2,
+            message="every request of the burst in flight",
+        )
         victim.terminate()
         stopped_at = time.monotonic()
         time.sleep(1.5)  # the stopping replica gives up its queue meanwhile

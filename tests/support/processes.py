@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -150,15 +149,3 @@ class Management:
 
     def queue(self, name):
         return self._get(f"/queues/{quote(self.vhost, safe='')}/{quote(name, safe='')}")
-
-
-def wait_for(check, timeout, interval=0.2, message="condition"):
-    """Poll `check` (plain time.sleep: eventlet-patched under `nameko test`)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
