@@ -14,12 +14,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .envelope import make_envelope
-from .errors import Conflict
+from .errors import Conflict, NotFound
 from .outbox import OutboxRelay, inbox_table, outbox_table, serialise_envelope
 from .types import utcnow
 
@@ -192,6 +194,26 @@ def _conflict(error):
         # a versioned row changed under us: someone else acted at the same moment
         return Conflict("someone else changed this at the same moment; reload and try again")
     return Conflict("the change conflicts with existing data")
+
+
+def get_one(session, model, object_id, what, lock=False):
+    """The row with this id, locked FOR UPDATE if asked; NotFound if there is none."""
+    found = session.get(model, object_id, with_for_update=lock) if object_id else None
+    if found is None:
+        raise NotFound(f"no {what} with id {object_id}")
+    return found
+
+
+def insert_unless_present(session, model, rows, conflict_columns=None):
+    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike.
+
+    For rows that must exist before a guarded UPDATE: two transactions adding
+    the same row at once both go on, and the UPDATE's row lock orders them.
+    """
+    make_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        make_insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict_columns)
+    )
 
 
 def database_url(config, service_name):

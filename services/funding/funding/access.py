@@ -1,16 +1,9 @@
 """Who may do what with a fund: decided from grid's principal, never a local copy."""
 
-from yzw_kernel.errors import Forbidden, NotFound
+from yzw_kernel.db import get_one
+from yzw_kernel.errors import Forbidden
 
 from .models import Fund
-
-
-def get(session, model, object_id, what, lock=False):
-    """The row, locked FOR UPDATE if asked; NotFound if there is none."""
-    found = session.get(model, object_id, with_for_update=lock) if object_id else None
-    if found is None:
-        raise NotFound(f"no {what} with id {object_id}")
-    return found
 
 
 def require(allowed, action):
@@ -53,4 +46,4 @@ def fund_staff(principal, fund):
 
 
 def get_fund(session, fund_id):
-    return get(session, Fund, fund_id, "fund")
+    return get_one(session, Fund, fund_id, "fund")

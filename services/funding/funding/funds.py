@@ -6,6 +6,7 @@ import io
 from sqlalchemy import func, select
 
 from yzw_kernel.contracts import funding as contract
+from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict, InvalidInput, NotFound
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
@@ -107,7 +108,7 @@ def _earmark(session, fund, project_id):
     The project's row is locked: a completion cannot sweep its earmark while
     a gift to it is being booked, and a gift cannot land after it completed.
     """
-    project = access.get(session, Project, project_id, "project", lock=True)
+    project = get_one(session, Project, project_id, "project", lock=True)
     if project.fund_id is None:
         if fund.community_id not in (None, project.community_id):
             raise Conflict(

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from yzw_kernel.contracts import funding as contract
+from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
@@ -73,7 +74,7 @@ def apply(tx, principal, data):
 
 
 def _grant_and_fund(session, grant_id):
-    grant = access.get(session, Grant, grant_id, "grant")
+    grant = get_one(session, Grant, grant_id, "grant")
     return grant, access.get_fund(session, grant.fund_id)
 
 

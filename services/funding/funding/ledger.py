@@ -21,9 +21,8 @@ work rolls back and nothing is written.
 """
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from yzw_kernel.db import insert_unless_present
 from yzw_kernel.errors import Conflict
 
 from .models import Balance, LedgerEntry, LedgerTransaction
@@ -57,13 +56,6 @@ def holds_money(account):
     return account == AVAILABLE or account.startswith(HOLDING_PREFIXES)
 
 
-def _ensure_balance_rows(session, fund_id, accounts):
-    dialect = session.get_bind().dialect.name
-    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    rows = [{"fund_id": fund_id, "account": a, "balance": 0} for a in accounts]
-    session.execute(make_insert(Balance).values(rows).on_conflict_do_nothing())
-
-
 def post(tx, fund_id, kind, memo, legs, actor_id=None, reverses_id=None):
     """Write one balanced transaction; `legs` is [(account, amount_fen), ...].
 
@@ -77,7 +69,9 @@ def post(tx, fund_id, kind, memo, legs, actor_id=None, reverses_id=None):
     session = tx.session
     # Rows locked in one order by everyone: two transfers never deadlock.
     accounts = sorted({account for account, _ in legs})
-    _ensure_balance_rows(session, fund_id, accounts)
+    insert_unless_present(
+        session, Balance, [{"fund_id": fund_id, "account": a, "balance": 0} for a in accounts]
+    )
     totals = {account: 0 for account in accounts}
     for account, amount in legs:
         totals[account] += amount

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from yzw_kernel.contracts import funding as contract
+from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
@@ -123,7 +124,7 @@ def create(tx, principal, data):
 
 
 def get(tx, principal, project_id):
-    project = access.get(tx.session, Project, project_id, "project")
+    project = get_one(tx.session, Project, project_id, "project")
     return project_view(tx.session, project)
 
 
@@ -147,7 +148,7 @@ def _move(project, allowed, to):
 
 def _as_admin(tx, principal, project_id, action):
     principal = Principal(principal)
-    project = access.get(tx.session, Project, project_id, "project")
+    project = get_one(tx.session, Project, project_id, "project")
     access.require(principal.is_community_admin(project.community_id), action)
     return principal, project
 
@@ -184,7 +185,7 @@ def approve(tx, principal, project_id, data):
 
 def _as_treasurer(tx, principal, project_id, action):
     principal = Principal(principal)
-    project = access.get(tx.session, Project, project_id, "project")
+    project = get_one(tx.session, Project, project_id, "project")
     if project.fund_id is None:
         raise Conflict("the project has no fund yet; approve it first")
     fund = access.get_fund(tx.session, project.fund_id)

@@ -5,6 +5,7 @@ from datetime import UTC, timedelta
 from sqlalchemy import distinct, func, select
 
 from yzw_kernel.contracts import grid as contract
+from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from yzw_kernel.types import utcnow
 from yzw_kernel.validation import load
@@ -29,13 +30,6 @@ from .models import (
     Visit,
 )
 from .passwords import hash_password, verify_password
-
-
-def _get(session, model, object_id, what):
-    found = session.get(model, object_id) if object_id else None
-    if found is None:
-        raise NotFound(f"no {what} with id {object_id}")
-    return found
 
 
 def _place(obj, **extra):
@@ -78,7 +72,7 @@ def _street_view(street):
 def set_level_names(tx, actor_id, street_id, data):
     data = load(contract.LevelNamesIn, data)
     actor = Actor(tx.session, actor_id)
-    street = _get(tx.session, Street, street_id, "street")
+    street = get_one(tx.session, Street, street_id, "street")
     actor.require(actor.is_street_admin(street.id), "rename this street's levels")
     street.level_names = domain.level_names({**(street.level_names or {}), **data["level_names"]})
     tx.flush()
@@ -87,7 +81,7 @@ def set_level_names(tx, actor_id, street_id, data):
 
 def get_community(tx, actor_id, community_id):
     actor = Actor(tx.session, actor_id)
-    community = _get(tx.session, Community, community_id, "community")
+    community = get_one(tx.session, Community, community_id, "community")
     actor.require(actor.in_community(community.id), "see this community")
     street = tx.session.get(Street, community.street_id)
     return {
@@ -108,7 +102,7 @@ def create_community(tx, actor_id, data):
         if len(actor.street_ids) != 1:
             raise InvalidInput("say which street", {"street": ["required"]})
         (street_id,) = actor.street_ids
-    _get(tx.session, Street, street_id, "street")
+    get_one(tx.session, Street, street_id, "street")
     actor.require(actor.is_street_admin(street_id), "create communities in this street")
     return _add_place(
         tx,
@@ -136,7 +130,7 @@ def _add_place(tx, model, data, clash, *unique_on):
 
 def _create_in_community(tx, actor_id, model, data, what):
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, data["community_id"], "community")
+    get_one(tx.session, Community, data["community_id"], "community")
     actor.require(actor.is_community_admin(data["community_id"]), f"add {what}s to this community")
     clash = f"a {what} with this name already exists in the community"
     return _add_place(tx, model, data, clash, "community_id", "name")
@@ -153,8 +147,8 @@ def create_grid(tx, actor_id, data):
 def create_building(tx, actor_id, data):
     data = load(contract.BuildingIn, data)
     actor = Actor(tx.session, actor_id)
-    estate = _get(tx.session, Estate, data["estate_id"], "estate")
-    grid = _get(tx.session, Grid, data["grid_id"], "grid")
+    estate = get_one(tx.session, Estate, data["estate_id"], "estate")
+    grid = get_one(tx.session, Grid, data["grid_id"], "grid")
     if estate.community_id != grid.community_id:
         raise InvalidInput(
             "the estate and the grid are in different communities",
@@ -168,7 +162,7 @@ def create_building(tx, actor_id, data):
 def create_unit(tx, actor_id, data):
     data = load(contract.UnitIn, data)
     actor = Actor(tx.session, actor_id)
-    building = _get(tx.session, Building, data["building_id"], "building")
+    building = get_one(tx.session, Building, data["building_id"], "building")
     actor.require(actor.is_grid_staff(building.grid_id), "add units to this building")
     clash = "a unit with this name already exists in the building"
     return _add_place(tx, Unit, data, clash, "building_id", "name")
@@ -177,7 +171,7 @@ def create_unit(tx, actor_id, data):
 def create_household(tx, actor_id, data):
     data = load(contract.HouseholdIn, data)
     actor = Actor(tx.session, actor_id)
-    unit = _get(tx.session, Unit, data["unit_id"], "unit")
+    unit = get_one(tx.session, Unit, data["unit_id"], "unit")
     building = tx.session.get(Building, unit.building_id)
     actor.require(actor.is_grid_staff(building.grid_id), "add households to this unit")
     clash = "this household number already exists in the unit"
@@ -280,7 +274,7 @@ def authenticate(tx, phone, password):
 
 def get_person(tx, actor_id, person_id):
     actor = Actor(tx.session, actor_id)
-    person = _get(tx.session, Person, person_id, "person")
+    person = get_one(tx.session, Person, person_id, "person")
     grid = _grid_of_person(tx.session, person)
     allowed = actor.id == person.id or (grid is not None and actor.is_grid_staff(grid.id))
     if not allowed:
@@ -425,9 +419,9 @@ def principal(tx, person_id):
 def assign_grid_role(tx, actor_id, grid_id, data):
     data = load(contract.GridRoleIn, data)
     actor = Actor(tx.session, actor_id)
-    grid = _get(tx.session, Grid, grid_id, "grid")
+    grid = get_one(tx.session, Grid, grid_id, "grid")
     actor.require(actor.is_community_admin(grid.community_id), "assign roles in this grid")
-    _get(tx.session, Person, data["person_id"], "person")
+    get_one(tx.session, Person, data["person_id"], "person")
     field, scope_id = domain.role_scope(data["role"], data["building_id"], data["unit_id"])
     if field:
         _check_in_grid(tx.session, grid, field, scope_id)
@@ -468,7 +462,7 @@ def _check_in_grid(session, grid, field, scope_id):
 
 def revoke_grid_role(tx, actor_id, grid_id, person_id, role):
     actor = Actor(tx.session, actor_id)
-    grid = _get(tx.session, Grid, grid_id, "grid")
+    grid = get_one(tx.session, Grid, grid_id, "grid")
     actor.require(actor.is_community_admin(grid.community_id), "revoke roles in this grid")
     held = tx.session.scalars(
         select(GridRole).where(
@@ -494,9 +488,9 @@ def revoke_grid_role(tx, actor_id, grid_id, person_id, role):
 def grant_admin_role(tx, actor_id, community_id, data):
     data = load(contract.AdminRoleIn, data)
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, community_id, "community")
+    get_one(tx.session, Community, community_id, "community")
     actor.require(actor.is_community_admin(community_id), "grant roles in this community")
-    _get(tx.session, Person, data["person_id"], "person")
+    get_one(tx.session, Person, data["person_id"], "person")
     _unique(
         tx,
         AdminRole,
@@ -547,7 +541,7 @@ def residents_in_scope(tx, scope, scope_id):
 
 def coverage(tx, actor_id, community_id):
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, community_id, "community")
+    get_one(tx.session, Community, community_id, "community")
     actor.require(actor.in_community(community_id), "see this community's statistics")
     s = tx.session
     grids = select(Grid.id).where(Grid.community_id == community_id)
@@ -621,12 +615,12 @@ def _party_org_view(org, members=None, children=None):
 def create_party_org(tx, actor_id, data):
     data = load(contract.PartyOrgIn, data)
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, data["community_id"], "community")
+    get_one(tx.session, Community, data["community_id"], "community")
     actor.require(
         actor.is_community_admin(data["community_id"]), "shape this community's party organisation"
     )
     parent = (
-        _get(tx.session, PartyOrg, data["parent_id"], "party organisation")
+        get_one(tx.session, PartyOrg, data["parent_id"], "party organisation")
         if data["parent_id"]
         else None
     )
@@ -649,7 +643,7 @@ def create_party_org(tx, actor_id, data):
         ("household_id", Household, "household"),
     ):
         if data[field]:
-            _get(tx.session, model, data[field], what)
+            get_one(tx.session, model, data[field], what)
     org = PartyOrg(**data)
     tx.session.add(org)
     tx.flush()
@@ -659,9 +653,9 @@ def create_party_org(tx, actor_id, data):
 def add_party_org_member(tx, actor_id, org_id, data):
     data = load(contract.PartyOrgMemberIn, data)
     actor = Actor(tx.session, actor_id)
-    org = _get(tx.session, PartyOrg, org_id, "party organisation")
+    org = get_one(tx.session, PartyOrg, org_id, "party organisation")
     actor.require(actor.is_community_admin(org.community_id), "change this party organisation")
-    person = _get(tx.session, Person, data["person_id"], "person")
+    person = get_one(tx.session, Person, data["person_id"], "person")
     if person.party_membership is None:
         raise InvalidInput(
             "only party members join a party organisation", {"person_id": ["not a party member"]}
@@ -676,7 +670,7 @@ def add_party_org_member(tx, actor_id, org_id, data):
 
 def party_tree(tx, actor_id, community_id):
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, community_id, "community")
+    get_one(tx.session, Community, community_id, "community")
     actor.require(actor.in_community(community_id), "see this community's party organisation")
     orgs = tx.session.scalars(select(PartyOrg).where(PartyOrg.community_id == community_id)).all()
     members = {}
@@ -712,7 +706,7 @@ def create_member_org(tx, actor_id, data):
 def set_duty_roster(tx, actor_id, community_id, year, data):
     data = load(contract.DutyRosterIn, data)
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, community_id, "community")
+    get_one(tx.session, Community, community_id, "community")
     actor.require(actor.is_community_admin(community_id), "set this community's duty roster")
     ids = data["member_org_ids"]
     domain.check_duty_roster(ids)
@@ -744,7 +738,7 @@ def set_duty_roster(tx, actor_id, community_id, year, data):
 
 def duty_roster(tx, actor_id, community_id, year):
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, community_id, "community")
+    get_one(tx.session, Community, community_id, "community")
     actor.require(actor.in_community(community_id), "see this community's duty roster")
     rows = tx.session.execute(
         select(DutySlot, MemberOrganisation)
@@ -828,7 +822,7 @@ def list_visits(tx, actor_id, household_id):
 
 def list_grids(tx, actor_id, community_id):
     actor = Actor(tx.session, actor_id)
-    _get(tx.session, Community, community_id, "community")
+    get_one(tx.session, Community, community_id, "community")
     actor.require(actor.in_community(community_id), "see this community's grids")
     grids = tx.session.scalars(
         select(Grid).where(Grid.community_id == community_id).order_by(Grid.name)

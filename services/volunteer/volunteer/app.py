@@ -4,10 +4,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from yzw_kernel.contracts import volunteer as contract
+from yzw_kernel.db import get_one, insert_unless_present
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
@@ -17,13 +16,6 @@ from . import domain, ledger
 from .models import Account, Activity, Entry, Reward, SignUp, Team, TeamMember, VisitAward, Voucher
 
 LOCAL_TIME = domain.LOCAL_TIME  # the visit cap resets at Beijing midnight
-
-
-def _get(session, model, object_id, what):
-    found = session.get(model, object_id) if object_id else None
-    if found is None:
-        raise NotFound(f"no {what} with id {object_id}")
-    return found
 
 
 def _require(allowed, action):
@@ -79,11 +71,11 @@ def award_for_visit(tx, envelope, rules):
     day = datetime.fromisoformat(data["visited_at"]).astimezone(LOCAL_TIME).date().isoformat()
     # One UPDATE counts the visit and says how many came before it; the row
     # lock makes two visits handled at once count one after the other.
-    make_insert = pg_insert if tx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    tx.session.execute(
-        make_insert(VisitAward)
-        .values(id=str(uuid.uuid4()), person_id=data["visitor_id"], day=day, count=0)
-        .on_conflict_do_nothing(index_elements=["person_id", "day"])
+    insert_unless_present(
+        tx.session,
+        VisitAward,
+        [{"id": str(uuid.uuid4()), "person_id": data["visitor_id"], "day": day, "count": 0}],
+        conflict_columns=["person_id", "day"],
     )
     counted = tx.session.execute(
         update(VisitAward)
@@ -275,7 +267,7 @@ def _leads(principal, team):
 def add_member(tx, principal, team_id, data):
     principal = Principal(principal)
     data = load(contract.TeamMemberIn, data)
-    team = _get(tx.session, Team, team_id, "team")
+    team = get_one(tx.session, Team, team_id, "team")
     _require(_leads(principal, team), "change this team")
     if tx.session.scalar(
         select(TeamMember.id).where(
@@ -290,7 +282,7 @@ def add_member(tx, principal, team_id, data):
 
 def get_team(tx, principal, team_id):
     Principal(principal)
-    return _team_view(tx.session, _get(tx.session, Team, team_id, "team"))
+    return _team_view(tx.session, get_one(tx.session, Team, team_id, "team"))
 
 
 def _activity_view(activity):
@@ -313,7 +305,7 @@ def _activity_view(activity):
 def create_activity(tx, principal, data):
     principal = Principal(principal)
     data = load(contract.ActivityIn, data)
-    team = _get(tx.session, Team, data["team_id"], "team")
+    team = get_one(tx.session, Team, data["team_id"], "team")
     _require(_leads(principal, team), "plan activities for this team")
     domain.check_activity_times(data["starts_at"], data["ends_at"])
     activity = Activity(**data, community_id=team.community_id, signed_up=0)
@@ -324,7 +316,7 @@ def create_activity(tx, principal, data):
 
 def get_activity(tx, principal, activity_id):
     Principal(principal)
-    return _activity_view(_get(tx.session, Activity, activity_id, "activity"))
+    return _activity_view(get_one(tx.session, Activity, activity_id, "activity"))
 
 
 def _signup_view(signup):
@@ -339,7 +331,7 @@ def _signup_view(signup):
 
 
 def _open_activity(session, activity_id):
-    activity = _get(session, Activity, activity_id, "activity")
+    activity = get_one(session, Activity, activity_id, "activity")
     if activity.status != "open":
         raise Conflict("the activity is already completed")
     return activity
@@ -453,7 +445,7 @@ def check_out(tx, principal, activity_id, data):
 def complete_activity(tx, principal, activity_id):
     """The leader completes the activity: each volunteer's hours are paid in stars, once."""
     principal = Principal(principal)
-    activity = _get(tx.session, Activity, activity_id, "activity")
+    activity = get_one(tx.session, Activity, activity_id, "activity")
     team = tx.session.get(Team, activity.team_id)
     _require(_leads(principal, team), "complete this activity")
     now = utcnow()
@@ -544,7 +536,7 @@ def _voucher_view(voucher, reward_name=None):
 def redeem(tx, principal, reward_id):
     """Spend stars on a reward: stock and balance are both checked by the database."""
     principal = Principal(principal)
-    reward = _get(tx.session, Reward, reward_id, "reward")
+    reward = get_one(tx.session, Reward, reward_id, "reward")
     account = ledger.require_account(tx.session, "person", principal.id)
     _require(
         reward.community_id in (account.community_id, principal.community_id),
@@ -619,7 +611,7 @@ def use_voucher(tx, principal, code):
 def cancel_voucher(tx, principal, voucher_id):
     """An unused voucher can be cancelled: the stars and the stock come back."""
     principal = Principal(principal)
-    voucher = _get(tx.session, Voucher, voucher_id, "voucher")
+    voucher = get_one(tx.session, Voucher, voucher_id, "voucher")
     account = tx.session.get(Account, voucher.account_id)
     _require(account.owner_id == principal.id, "cancel someone else's voucher")
     _change_voucher(tx, voucher, "cancelled", cancelled_at=utcnow())
