@@ -1,14 +1,8 @@
 """Who may do what with a fund: decided from grid's principal, never a local copy."""
 
 from yzw_kernel.db import get_one
-from yzw_kernel.errors import Forbidden
 
 from .models import Fund
-
-
-def require(allowed, action):
-    if not allowed:
-        raise Forbidden(f"you may not {action}")
 
 
 def administers(principal, fund):

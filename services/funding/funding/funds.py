@@ -59,7 +59,7 @@ def create_fund(tx, principal, data, street_id):
         street_id=street_id,
         created_by=principal.id,
     )
-    access.require(access.administers(principal, fund), "create a fund here")
+    principal.require(access.administers(principal, fund), "create a fund here")
     duplicate = tx.session.scalar(
         select(Fund.id).where(
             Fund.street_id == street_id,
@@ -150,7 +150,7 @@ def donate(tx, principal, fund_id, data):
     """Record a gift of money: the treasurer books what arrived, by channel."""
     principal = Principal(principal)
     fund = access.get_fund(tx.session, fund_id)
-    access.require(access.keeps_money(principal, fund), "record donations to this fund")
+    principal.require(access.keeps_money(principal, fund), "record donations to this fund")
     data = load(contract.DonationIn, data)
     kind, donor_id, donor_name, show_name = _donor(data)
     project = _earmark(tx.session, fund, data["project_id"]) if data["project_id"] else None
@@ -201,7 +201,7 @@ def donate(tx, principal, fund_id, data):
 def list_donations(tx, principal, fund_id):
     principal = Principal(principal)
     fund = access.get_fund(tx.session, fund_id)
-    access.require(
+    principal.require(
         access.keeps_money(principal, fund) or access.administers(principal, fund),
         "see this fund's donors",
     )
@@ -215,7 +215,7 @@ def register_in_kind(tx, principal, fund_id, data):
     """A gift of goods, valued, kept in its own register outside the money ledger."""
     principal = Principal(principal)
     fund = access.get_fund(tx.session, fund_id)
-    access.require(access.keeps_money(principal, fund), "record gifts to this fund")
+    principal.require(access.keeps_money(principal, fund), "record gifts to this fund")
     data = load(contract.InKindIn, data)
     kind, donor_id, donor_name, show_name = _donor(data)
     if data["project_id"]:
@@ -260,7 +260,7 @@ def reverse(tx, principal, fund_id, transaction_id, data):
     """A correction: the mirror transaction, refused if the money has been used since."""
     principal = Principal(principal)
     fund = access.get_fund(tx.session, fund_id)
-    access.require(access.keeps_money(principal, fund), "correct this fund's ledger")
+    principal.require(access.keeps_money(principal, fund), "correct this fund's ledger")
     data = load(contract.ReversalIn, data)
     original = tx.session.get(LedgerTransaction, transaction_id)
     if original is None or original.fund_id != fund.id:
@@ -442,7 +442,7 @@ def report(tx, fund_id):
 def community_summary(tx, principal, community_id):
     """The fund part of the community dashboard."""
     principal = Principal(principal)
-    access.require(access.community_staff(principal, community_id), "see this community's funds")
+    principal.require(access.community_staff(principal, community_id), "see this community's funds")
     session = tx.session
     fund_ids = list(session.scalars(select(Fund.id).where(Fund.community_id == community_id)))
     income = spending = available = 0

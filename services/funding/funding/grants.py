@@ -58,7 +58,7 @@ def apply(tx, principal, data):
     principal = Principal(principal)
     data = load(contract.GrantIn, data)
     fund = access.get_fund(tx.session, data["fund_id"])
-    access.require(access.fund_staff(principal, fund), "apply for grants from this fund")
+    principal.require(access.fund_staff(principal, fund), "apply for grants from this fund")
     grant = Grant(
         fund_id=fund.id,
         purpose=data["purpose"],
@@ -81,7 +81,7 @@ def _grant_and_fund(session, grant_id):
 def get(tx, principal, grant_id):
     principal = Principal(principal)
     grant, fund = _grant_and_fund(tx.session, grant_id)
-    access.require(
+    principal.require(
         access.fund_staff(principal, fund) or grant.beneficiary_id == principal.id,
         "see this grant",
     )
@@ -92,7 +92,7 @@ def list_grants(tx, principal, query):
     principal = Principal(principal)
     query = load(contract.GrantQuery, query)
     fund = access.get_fund(tx.session, query["fund_id"])
-    access.require(access.fund_staff(principal, fund), "see this fund's grants")
+    principal.require(access.fund_staff(principal, fund), "see this fund's grants")
     stmt = select(Grant).where(Grant.fund_id == fund.id)
     if query["status"]:
         stmt = stmt.where(Grant.status == query["status"])
@@ -105,7 +105,7 @@ def decide(tx, principal, grant_id, decision, data):
     principal = Principal(principal)
     data = load(contract.GrantDecisionIn, data)
     grant, fund = _grant_and_fund(tx.session, grant_id)
-    access.require(access.approves_grants(principal, fund), "approve grants from this fund")
+    principal.require(access.approves_grants(principal, fund), "approve grants from this fund")
     if grant.status != "applied":
         raise Conflict(f"the grant is already {grant.status}")
     decisions = _decisions(tx.session, grant.id)
@@ -137,7 +137,7 @@ def pay(tx, principal, grant_id):
     """The treasurer pays an approved grant from the fund's available money."""
     principal = Principal(principal)
     grant, fund = _grant_and_fund(tx.session, grant_id)
-    access.require(access.keeps_money(principal, fund), "pay grants from this fund")
+    principal.require(access.keeps_money(principal, fund), "pay grants from this fund")
     if grant.status == "applied":
         approvals = sum(d.decision == "approve" for d in _decisions(tx.session, grant.id))
         raise Conflict(

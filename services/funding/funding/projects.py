@@ -97,7 +97,7 @@ def _fund_for(session, principal, fund_id, community_id):
         raise Conflict(
             "that fund belongs to another community", {"fund_id": ["another community's fund"]}
         )
-    access.require(access.administers(principal, fund), "plan projects on this fund")
+    principal.require(access.administers(principal, fund), "plan projects on this fund")
     return fund
 
 
@@ -105,7 +105,7 @@ def create(tx, principal, data):
     """Staff create a project directly (not every project starts as residents' clues)."""
     principal = Principal(principal)
     data = load(contract.ProjectIn, data)
-    access.require(principal.is_community_admin(data["community_id"]), "create projects here")
+    principal.require(principal.is_community_admin(data["community_id"]), "create projects here")
     fund = None
     if data["fund_id"]:
         fund = _fund_for(tx.session, principal, data["fund_id"], data["community_id"])
@@ -149,7 +149,7 @@ def _move(project, allowed, to):
 def _as_admin(tx, principal, project_id, action):
     principal = Principal(principal)
     project = get_one(tx.session, Project, project_id, "project")
-    access.require(principal.is_community_admin(project.community_id), action)
+    principal.require(principal.is_community_admin(project.community_id), action)
     return principal, project
 
 
@@ -189,7 +189,7 @@ def _as_treasurer(tx, principal, project_id, action):
     if project.fund_id is None:
         raise Conflict("the project has no fund yet; approve it first")
     fund = access.get_fund(tx.session, project.fund_id)
-    access.require(access.keeps_money(principal, fund), action)
+    principal.require(access.keeps_money(principal, fund), action)
     return principal, project, fund
 
 
