@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
+# Who a route is for, published as `x-audience`: `public` needs no login;
+# `signed_in` is anyone logged in, the object's own rules deciding (a resident's
+# appeal, a team's leader); `staff` refuses a resident holding no role there;
+# `treasurer` is for money moves. A route that does not say is `staff`.
+AUDIENCES = ("public", "signed_in", "staff", "treasurer")
 
 
 def json_response(status, body, headers=None):
@@ -99,6 +104,7 @@ class RouteSpec:
     auth: bool = True
     errors: tuple = ()
     parameters: list = field(default_factory=list)
+    audience: str = "staff"
 
 
 ROUTES = []
@@ -134,6 +140,7 @@ def api(
     auth=True,
     errors=(),
     parameters=(),
+    audience=None,
 ):
     """Declare a route: `handler(self, request, principal, body, **path_values)`.
 
@@ -141,8 +148,12 @@ def api(
     service receives what was sent (`body_as_sent`, `query_as_sent`) and checks
     it again at its own boundary. `parameters` are further OpenAPI parameter
     objects the route reads, such as a request header (see `header_parameter`).
+    `audience` says who the route is for (see AUDIENCES).
     """
     full_path = API_PREFIX + path
+    audience = audience or ("staff" if auth else "public")
+    if audience not in AUDIENCES or (audience == "public") == auth:
+        raise ValueError(f"{method} {path}: audience {audience!r} with auth={auth}")
     spec = RouteSpec(
         method,
         full_path,
@@ -156,6 +167,7 @@ def api(
         auth,
         errors,
         list(parameters),
+        audience,
     )
     ROUTES.append(spec)
 

@@ -42,6 +42,7 @@ def build_openapi(routes):
             "tags": [route.tag],
             "operationId": _operation_id(route),
             "responses": {},
+            "x-audience": route.audience,
         }
         names = re.findall(r"{(\w+)}", route.path)
         if names:

@@ -19,6 +19,7 @@ class AppealRoutes:
         "/appeals",
         summary="Raise an appeal 群众点单",
         tag="appeals",
+        audience="signed_in",
         body=a.AppealIn,
         response=a.AppealOut,
         status=201,
@@ -32,6 +33,7 @@ class AppealRoutes:
         "/appeals",
         summary="Appeals I may see, newest first, filtered, by cursor",
         tag="appeals",
+        audience="signed_in",
         query=a.AppealQuery,
         response=a.AppealPageOut,
     )
@@ -43,6 +45,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}",
         summary="An appeal with its timeline",
         tag="appeals",
+        audience="signed_in",
         response=a.AppealOut,
     )
     def get_appeal(self, request, principal, body, appeal_id):
@@ -65,6 +68,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/claim",
         summary="Take the appeal on 接单",
         tag="appeals",
+        audience="signed_in",
         response=a.AppealOut,
         errors=(409,),
     )
@@ -76,6 +80,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/resolve",
         summary="Resolve it 办结",
         tag="appeals",
+        audience="signed_in",
         body=a.ResolveIn,
         response=a.AppealOut,
         errors=(409,),
@@ -88,6 +93,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/rate",
         summary="Rate the result 评单: 3+ closes it, 2 or lower reopens it 重办",
         tag="appeals",
+        audience="signed_in",
         body=a.RateIn,
         response=a.AppealOut,
         errors=(409,),
@@ -112,6 +118,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/withdraw",
         summary="Withdraw my appeal",
         tag="appeals",
+        audience="signed_in",
         response=a.AppealOut,
         errors=(409,),
     )
@@ -135,6 +142,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/return",
         summary="Hand it back to the grid's queue 退单",
         tag="appeals",
+        audience="signed_in",
         body=a.ReasonIn,
         response=a.AppealOut,
         errors=(409,),
@@ -149,6 +157,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/extension",
         summary="Ask for more days 延期",
         tag="appeals",
+        audience="signed_in",
         body=a.ExtensionIn,
         response=a.AppealOut,
         errors=(409,),
@@ -174,6 +183,7 @@ class AppealRoutes:
         "/appeals/{appeal_id}/urge",
         summary="Urge an overdue appeal 催办",
         tag="appeals",
+        audience="signed_in",
         response=a.AppealOut,
         errors=(409,),
     )

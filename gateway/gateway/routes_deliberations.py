@@ -26,6 +26,7 @@ class DeliberationRoutes:
         "/deliberations/{deliberation_id}",
         summary="A vote: counts once it is closed; before, votes cast and my vote",
         tag="deliberations",
+        audience="signed_in",
         response=a.DeliberationOut,
     )
     def get_deliberation(self, request, principal, body, deliberation_id):
@@ -36,6 +37,7 @@ class DeliberationRoutes:
         "/deliberations/{deliberation_id}/votes",
         summary="Vote, once, as a resident of the vote's scope 民事民议民决",
         tag="deliberations",
+        audience="signed_in",
         body=a.VoteIn,
         response=a.DeliberationOut,
         status=201,
@@ -75,6 +77,7 @@ class DeliberationRoutes:
         "/project-proposals/{proposal_id}",
         summary="A project proposal with its appeals",
         tag="projects",
+        audience="signed_in",
         response=a.ProposalOut,
     )
     def get_project_proposal(self, request, principal, body, proposal_id):

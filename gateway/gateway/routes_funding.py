@@ -43,6 +43,7 @@ class FundingRoutes:
         "/funds",
         summary="A community's funds",
         tag="funds",
+        audience="signed_in",
         query=FundQuery,
         response=f.FundOut,
         many=True,
@@ -55,6 +56,7 @@ class FundingRoutes:
         "/funds/{fund_id}",
         summary="A fund and its balances",
         tag="funds",
+        audience="signed_in",
         response=f.FundOut,
     )
     def get_fund(self, request, principal, body, fund_id):
@@ -65,6 +67,7 @@ class FundingRoutes:
         "/funds/{fund_id}/donations",
         summary="Record a donation by channel (treasurer); retried safely with an Idempotency-Key",
         tag="funds",
+        audience="treasurer",
         body=f.DonationIn,
         response=f.DonationOut,
         status=201,
@@ -95,6 +98,7 @@ class FundingRoutes:
         "/funds/{fund_id}/in-kind",
         summary="Register an in-kind gift with its valuation (treasurer)",
         tag="funds",
+        audience="treasurer",
         body=f.InKindIn,
         response=f.InKindOut,
         status=201,
@@ -110,6 +114,7 @@ class FundingRoutes:
         "/funds/{fund_id}/transactions/{transaction_id}/reversal",
         summary="Correct a ledger transaction by a reversing one, with a reason (treasurer)",
         tag="funds",
+        audience="treasurer",
         body=f.ReversalIn,
         response=f.TransactionOut,
         status=201,
@@ -195,6 +200,7 @@ class FundingRoutes:
         "/grants/{grant_id}",
         summary="A grant and its approvals",
         tag="grants",
+        audience="signed_in",
         response=f.GrantOut,
     )
     def get_grant(self, request, principal, body, grant_id):
@@ -233,6 +239,7 @@ class FundingRoutes:
         "/grants/{grant_id}/pay",
         summary="Pay an approved grant from what the fund has available (treasurer)",
         tag="grants",
+        audience="treasurer",
         response=f.GrantOut,
         errors=(409,),
     )
@@ -259,6 +266,7 @@ class FundingRoutes:
         "/projects",
         summary="A community's projects, by status",
         tag="projects",
+        audience="signed_in",
         query=f.ProjectQuery,
         response=f.ProjectOut,
         many=True,
@@ -271,6 +279,7 @@ class FundingRoutes:
         "/projects/{project_id}",
         summary="A project, its budget, funding, claims and spend",
         tag="projects",
+        audience="signed_in",
         response=f.ProjectOut,
     )
     def get_project(self, request, principal, body, project_id):
@@ -309,6 +318,7 @@ class FundingRoutes:
         "/projects/{project_id}/fund",
         summary="Allocate the budget from the fund (treasurer): approved → funded",
         tag="projects",
+        audience="treasurer",
         response=f.ProjectOut,
         errors=(409,),
     )
@@ -346,6 +356,7 @@ class FundingRoutes:
         "/projects/{project_id}/complete",
         summary="Complete with beneficiaries and actual spend (treasurer); its appeals resolve",
         tag="projects",
+        audience="treasurer",
         body=f.CompleteIn,
         response=f.ProjectOut,
         errors=(409,),

@@ -28,6 +28,7 @@ class GridRoutes:
         "/me",
         summary="Who I am: person, roles, household, grid and its staff",
         tag="people",
+        audience="signed_in",
         response=g.MeOut,
     )
     def me(self, request, principal, body):
@@ -51,6 +52,7 @@ class GridRoutes:
         "/people/{person_id}",
         summary="A person's record (phone masked unless yours or your grid's)",
         tag="people",
+        audience="signed_in",
         response=g.PersonOut,
     )
     def get_person(self, request, principal, body, person_id):
@@ -162,6 +164,7 @@ class GridRoutes:
         "/households/{household_id}/locate",
         summary="Which grid serves a household, and its responsible people",
         tag="places",
+        audience="signed_in",
         response=g.LocateOut,
     )
     def locate(self, request, principal, body, household_id):

@@ -15,6 +15,7 @@ class VolunteerRoutes:
         "/stars/{person_id}",
         summary="A person's red stars 闪闪红星: balance and entries",
         tag="stars",
+        audience="signed_in",
         response=v.StarsOut,
     )
     def get_stars(self, request, principal, body, person_id):
@@ -37,6 +38,7 @@ class VolunteerRoutes:
         "/leaderboards",
         summary="Who earned most, by community or grid, for a period",
         tag="stars",
+        audience="signed_in",
         query=v.LeaderboardQuery,
         response=v.LeaderboardOut,
     )
@@ -61,6 +63,7 @@ class VolunteerRoutes:
         "/teams/{team_id}",
         summary="A team and its members",
         tag="volunteering",
+        audience="signed_in",
         response=v.TeamOut,
     )
     def get_team(self, request, principal, body, team_id):
@@ -71,6 +74,7 @@ class VolunteerRoutes:
         "/teams/{team_id}/members",
         summary="Add a volunteer to a team",
         tag="volunteering",
+        audience="signed_in",
         body=v.TeamMemberIn,
         response=v.TeamOut,
         status=201,
@@ -86,6 +90,7 @@ class VolunteerRoutes:
         "/activities",
         summary="Plan an activity for a team",
         tag="volunteering",
+        audience="signed_in",
         body=v.ActivityIn,
         response=v.ActivityOut,
         status=201,
@@ -99,6 +104,7 @@ class VolunteerRoutes:
         "/activities/{activity_id}",
         summary="An activity",
         tag="volunteering",
+        audience="signed_in",
         response=v.ActivityOut,
     )
     def get_activity(self, request, principal, body, activity_id):
@@ -109,6 +115,7 @@ class VolunteerRoutes:
         "/activities/{activity_id}/signups",
         summary="Sign up for an activity",
         tag="volunteering",
+        audience="signed_in",
         response=v.SignUpOut,
         status=201,
         errors=(409,),
@@ -121,6 +128,7 @@ class VolunteerRoutes:
         "/activities/{activity_id}/signups/me",
         summary="Cancel my sign-up",
         tag="volunteering",
+        audience="signed_in",
         response=v.SignUpOut,
         errors=(409,),
     )
@@ -132,6 +140,7 @@ class VolunteerRoutes:
         "/activities/{activity_id}/check-in",
         summary="Check in (yourself now, or the leader records a volunteer)",
         tag="volunteering",
+        audience="signed_in",
         body=v.AttendanceIn,
         response=v.SignUpOut,
         errors=(409,),
@@ -146,6 +155,7 @@ class VolunteerRoutes:
         "/activities/{activity_id}/check-out",
         summary="Check out; hours count only within the activity's time",
         tag="volunteering",
+        audience="signed_in",
         body=v.AttendanceIn,
         response=v.SignUpOut,
         errors=(409,),
@@ -160,6 +170,7 @@ class VolunteerRoutes:
         "/activities/{activity_id}/complete",
         summary="Complete the activity: hours are paid in stars, once",
         tag="volunteering",
+        audience="signed_in",
         response=v.CompletionOut,
         errors=(409,),
     )
@@ -183,6 +194,7 @@ class VolunteerRoutes:
         "/rewards",
         summary="A community's reward catalogue",
         tag="rewards",
+        audience="signed_in",
         query=v.RewardQuery,
         response=v.RewardOut,
         many=True,
@@ -195,6 +207,7 @@ class VolunteerRoutes:
         "/rewards/{reward_id}/redeem",
         summary="Spend stars on a reward: a voucher",
         tag="rewards",
+        audience="signed_in",
         response=v.VoucherOut,
         status=201,
         errors=(409,),
@@ -202,7 +215,15 @@ class VolunteerRoutes:
     def redeem(self, request, principal, body, reward_id):
         return self.volunteer.redeem(self.principal_of(principal), reward_id)
 
-    @api("GET", "/vouchers", summary="My vouchers", tag="rewards", response=v.VoucherOut, many=True)
+    @api(
+        "GET",
+        "/vouchers",
+        summary="My vouchers",
+        tag="rewards",
+        response=v.VoucherOut,
+        many=True,
+        audience="signed_in",
+    )
     def my_vouchers(self, request, principal, body):
         return self.volunteer.my_vouchers(self.principal_of(principal))
 
@@ -211,6 +232,7 @@ class VolunteerRoutes:
         "/vouchers/{code}/use",
         summary="The provider marks a voucher used",
         tag="rewards",
+        audience="signed_in",
         response=v.VoucherOut,
         errors=(409,),
     )
@@ -222,6 +244,7 @@ class VolunteerRoutes:
         "/vouchers/{voucher_id}/cancel",
         summary="Cancel an unused voucher: the stars come back",
         tag="rewards",
+        audience="signed_in",
         response=v.VoucherOut,
         errors=(409,),
     )
