@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import faults
 from .envelope import make_envelope
 from .errors import Conflict, NotFound
 from .outbox import OutboxRelay, inbox_table, outbox_table, serialise_envelope
@@ -116,6 +117,12 @@ class Store:
             session.rollback()
             session.close()
 
+    def has_handled(self, event_id):
+        """Whether the inbox holds this event (read outside any unit of work)."""
+        with self.reading() as session:
+            query = select(inbox_table.c.event_id).where(inbox_table.c.event_id == event_id)
+            return session.execute(query).first() is not None
+
     def dispose(self):
         self.relay.close()
         self.engine.dispose()
@@ -185,6 +192,9 @@ class UnitOfWork:
         finally:
             self.session.close()
         if exc_type is None and self.published:
+            for envelope in self.published:
+                # committed, not yet relayed: where the chaos run kills producers
+                faults.reached(f"committed:{envelope['type']}")
             self.store.relay.relay_now()
         return False
 
