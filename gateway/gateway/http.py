@@ -12,19 +12,19 @@ import re
 from dataclasses import dataclass, field
 
 from marshmallow import Schema
-from nameko.exceptions import RemoteError
+from nameko.exceptions import ConfigurationError, RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from yzw_kernel.errors import DomainError, InvalidInput
+from yzw_kernel.errors import DomainError, InvalidInput, PayloadTooLarge
 from yzw_kernel.validation import load
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
-MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # Who a route is for, published as `x-audience`: `public` needs no login;
 # `signed_in` is anyone logged in, the object's own rules deciding (a resident's
 # appeal, a team's leader); `staff` refuses a resident holding no role there;
@@ -51,7 +51,7 @@ def error_response(status, code, message, fields=None):
 def response_for(exc):
     """The one mapping from an exception to an HTTP answer; never a bare 500 page."""
     if isinstance(exc, DomainError):
-        return json_response(exc.status, exc.to_json())
+        return json_response(exc.status, exc.to_json(), exc.headers())
     if isinstance(exc, HTTPException):
         code = re.sub(r"[^a-z]+", "_", (exc.name or "error").lower()).strip("_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
@@ -63,16 +63,35 @@ def response_for(exc):
 
 
 class JsonWsgiApp(WsgiApp):
-    """Unknown routes and wrong methods answer in JSON like everything else."""
+    """Unknown routes and wrong methods answer in JSON like everything else.
+
+    The body is read here, before routing, and no further than `max_body_bytes`:
+    a larger one is refused with 413 whether its Content-Length says so at once
+    or a chunked body runs past the limit, and on routes that take no body too.
+    """
+
+    def __init__(self, server, max_body_bytes):
+        super().__init__(server)
+        self.max_body_bytes = max_body_bytes
 
     def __call__(self, environ, start_response):
-        request = Request(environ, shallow=True)
-        request.max_content_length = MAX_BODY_BYTES
-        adapter = self.url_map.bind_to_environ(environ)
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            # eventlet ends a chunked body itself; werkzeug reads one only when told so
+            environ["wsgi.input_terminated"] = True
+        request = Request(environ)
+        # werkzeug stops a chunked body quietly at its maximum: read one byte more to tell
+        request.max_content_length = self.max_body_bytes + 1
         try:
+            if len(request.get_data(cache=True)) > self.max_body_bytes:
+                raise RequestEntityTooLarge()
+            adapter = self.url_map.bind_to_environ(environ)
             provider, values = adapter.match()
             request.path_values = values
             response = provider.handle_request(request)
+        except RequestEntityTooLarge:
+            response = response_for(
+                PayloadTooLarge(f"the request body is larger than {self.max_body_bytes} bytes")
+            )
         except HTTPException as exc:
             response = response_for(exc)
         return response(environ, start_response)
@@ -80,7 +99,50 @@ class JsonWsgiApp(WsgiApp):
 
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
-        return JsonWsgiApp(self)
+        trusted_proxies(self.container.config)  # a bad setting stops the start, not a login
+        return JsonWsgiApp(self, max_body_bytes(self.container.config))
+
+
+def max_body_bytes(config):
+    """`MAX_BODY_BYTES` from the gateway's config: a whole number of bytes, at least 1."""
+    value = config.get("MAX_BODY_BYTES")
+    if value in (None, ""):
+        return DEFAULT_MAX_BODY_BYTES
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        limit = 0
+    if limit < 1:
+        raise ConfigurationError(f"MAX_BODY_BYTES must be a whole number of bytes, not {value!r}")
+    return limit
+
+
+def trusted_proxies(config):
+    """`TRUSTED_PROXIES`: how many proxies in front of the gateway append to X-Forwarded-For."""
+    value = config.get("TRUSTED_PROXIES")
+    try:
+        count = int(value or 0)
+    except (TypeError, ValueError):
+        count = -1
+    if count < 0:
+        raise ConfigurationError(f"TRUSTED_PROXIES must be 0 or a number of proxies, not {value!r}")
+    return count
+
+
+def client_address(request, config):
+    """The address a request came from, as far as the gateway can trust it.
+
+    With no trusted proxy it is the peer's address and X-Forwarded-For is
+    ignored: anybody can write that header. Behind N proxies it is the address
+    the outermost of them saw, the N-th entry from the right.
+    """
+    hops = trusted_proxies(config)
+    if hops:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")
+        forwarded = [a.strip() for a in forwarded if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return request.remote_addr or "unknown"
 
 
 class ApiEntrypoint(HttpRequestHandler):

@@ -14,7 +14,13 @@ ERROR_TEXT = {
     403: "not allowed for you",
     404: "not found",
     409: "conflicts with the current state",
+    413: "the request body is larger than the gateway's MAX_BODY_BYTES",
+    429: "too many attempts; try again after `Retry-After` seconds",
     503: "a service is unavailable; try again shortly",
+}
+RETRY_AFTER = {
+    "description": "seconds until a new attempt is considered",
+    "schema": {"type": "integer", "minimum": 1},
 }
 
 
@@ -72,6 +78,8 @@ def build_openapi(routes):
         codes = set(route.errors) | {503}
         if route.body is not None or route.query is not None or names:
             codes.add(400)
+        if route.body is not None:
+            codes.add(413)
         if route.auth:
             codes |= {401, 403}
             operation["security"] = [{"bearer": []}]
@@ -82,6 +90,8 @@ def build_openapi(routes):
                 "description": ERROR_TEXT[code],
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             }
+            if code == 429:
+                operation["responses"]["429"]["headers"] = {"Retry-After": RETRY_AFTER}
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

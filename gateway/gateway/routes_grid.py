@@ -2,7 +2,7 @@
 
 from yzw_kernel.contracts import grid as g
 
-from .http import api, body_as_sent, year_from_path
+from .http import api, body_as_sent, client_address, year_from_path
 from .schemas import LoginOut
 
 
@@ -17,10 +17,12 @@ class GridRoutes:
         body=g.LoginIn,
         response=LoginOut,
         auth=False,
-        errors=(401,),
+        errors=(401, 429),
     )
     def login(self, request, principal, body):
-        person = self.grid.authenticate(body["phone"], body["password"])
+        person = self.grid.authenticate(
+            body["phone"], body["password"], client_address(request, self.config)
+        )
         return {"token": self.tokens.issue(person["id"]), "person": person}
 
     @api(

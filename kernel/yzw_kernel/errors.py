@@ -30,6 +30,10 @@ class DomainError(Exception):
             body["fields"] = self.fields
         return body
 
+    def headers(self):
+        """HTTP headers the gateway sends with this error."""
+        return {}
+
 
 @deserialize_to_instance
 class InvalidInput(DomainError):
@@ -59,6 +63,28 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+@deserialize_to_instance
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+
+
+@deserialize_to_instance
+class TooManyRequests(DomainError):
+    """Refused for now; `retry_after` says in how many seconds to try again."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message="", fields=None, retry_after=1):
+        super().__init__(message, fields)
+        self.retry_after = max(1, int(retry_after))
+        self.args = (message, self.fields, self.retry_after)  # rebuilt whole after an RPC hop
+
+    def headers(self):
+        return {"Retry-After": str(self.retry_after)}
 
 
 @deserialize_to_instance

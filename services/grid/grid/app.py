@@ -6,7 +6,7 @@ from sqlalchemy import distinct, func, select
 
 from yzw_kernel.contracts import grid as contract
 from yzw_kernel.db import get_one
-from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.types import utcnow
 from yzw_kernel.validation import load
 
@@ -29,7 +29,7 @@ from .models import (
     Unit,
     Visit,
 )
-from .passwords import hash_password, verify_password
+from .passwords import hash_password
 
 
 def _place(obj, **extra):
@@ -262,14 +262,6 @@ def register_person(tx, actor_id, data):
         },
     )
     return _person_view(person, _sees_phone(actor, person, grid))
-
-
-def authenticate(tx, phone, password):
-    data = load(contract.LoginIn, {"phone": phone, "password": password})
-    person = tx.session.scalar(select(Person).where(Person.phone == data["phone"]))
-    if person is None or not verify_password(person.password_hash, data["password"]):
-        raise Unauthenticated("wrong phone number or password")
-    return _person_view(person, True)
 
 
 def get_person(tx, actor_id, person_id):

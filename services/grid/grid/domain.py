@@ -1,4 +1,7 @@
-"""Rules of the grid, in plain Python: roles, the party tree, the duty roster, masking."""
+"""Rules of the grid, in plain Python: roles, the party tree, the duty roster, masking,
+failed logins."""
+
+import math
 
 from yzw_kernel.errors import Conflict, InvalidInput
 
@@ -130,3 +133,17 @@ def mask_phone(phone):
 
 def staff_sort_key(role):
     return STAFF_ORDER.index(role) if role in STAFF_ORDER else len(STAFF_ORDER)
+
+
+def login_retry_after(recent_failures, limit, window, now):
+    """Seconds before another login is considered, or 0 when it may go ahead.
+
+    `recent_failures` are the times of the latest failures within `window`,
+    newest first. Once `limit` of them fall within the window, logins wait
+    until the oldest of those `limit` leaves it: a sliding window, so a steady
+    trickle of guesses never gets more than `limit` per window.
+    """
+    if limit < 1 or len(recent_failures) < limit:
+        return 0
+    remaining = (recent_failures[limit - 1] + window - now).total_seconds()
+    return max(0, math.ceil(remaining))

@@ -200,4 +200,17 @@ class Visit(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
 
 
+class LoginFailure(Base):
+    """A failed login, counted once against its phone number and once against
+    the client address it came from (`kind` says which `key` is). Kept in the
+    database so that a restart or another replica forgets none of them."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+    __table_args__ = (Index("ix_login_failures_kind_key_failed_at", "kind", "key", "failed_at"),)
+
+
 metadata = Base.metadata

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from nameko.rpc import rpc
 
-from yzw_kernel.providers import Database, StoreBacked
+from yzw_kernel.providers import Database, StoreBacked, configured_timer
 
-from . import app
+from . import app, logins
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -14,10 +14,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class GridService(StoreBacked):
     name = "grid"
     db = Database(MIGRATIONS)
+    login_limits = logins.LoginSettings()
 
     @rpc
-    def authenticate(self, phone, password):
-        return self._run(app.authenticate, phone, password)
+    def authenticate(self, phone, password, client_address=None):
+        return logins.authenticate(self.db, phone, password, client_address, self.login_limits)
+
+    @configured_timer("LOGIN_WINDOW_SECONDS", logins.LoginLimits.window_seconds)
+    def forget_expired_login_failures(self):
+        self._run(logins.forget_expired, self.login_limits)
 
     @rpc
     def me(self, person_id):
