@@ -1,5 +1,6 @@
 # 一张网: `make run` starts the suite with a demo community; `make test` runs every test;
-# `make up` and `make down` start and stop it in containers (docker compose).
+# `make up` and `make down` start and stop it in containers (docker compose);
+# `make chaos` drives thousands of journeys through the suite under injected faults.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -13,7 +14,7 @@ COMPOSE := docker compose -f deploy/docker-compose.yml --env-file deploy/.env
 # nameko 2 imports pkg_resources and eventlet, which print notices at every start
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test lint format venv infra clean up down
+.PHONY: run test chaos lint format venv infra clean up down
 
 venv: $(STAMP)
 
@@ -36,6 +37,15 @@ test: venv
 	$(BIN)/ruff format --check .
 	YZW_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/nameko test tests \
 	  --amqp-uri $(AMQP_URI) --rabbit-ctl-uri $(RABBIT_API_URI) -p no:cacheprovider -q
+
+# Fault injection at full size (tests/support/chaos.py); a shorter run is in `make test`.
+CHAOS_JOURNEYS ?= 2000
+CHAOS_DONATIONS ?= 1000
+chaos: venv
+	@scripts/ensure-infra.sh --postgres
+	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python tests/support/chaos.py \
+	  --journeys $(CHAOS_JOURNEYS) --donations $(CHAOS_DONATIONS) \
+	  --amqp-uri $(AMQP_URI) --rabbit-api-uri $(RABBIT_API_URI)
 
 lint: venv
 	$(BIN)/ruff check .
