@@ -2,9 +2,7 @@
 
 import logging
 
-from nameko.rpc import rpc
-
-from yzw_kernel.providers import configured_timer
+from yzw_kernel.providers import configured_timer, rpc
 from yzw_kernel.types import utcnow
 
 from . import deliberations, projects

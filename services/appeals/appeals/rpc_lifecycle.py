@@ -1,8 +1,7 @@
 """RPC entrypoints of the appeal's lifecycle."""
 
-from nameko.rpc import rpc
-
 from yzw_kernel.contracts import appeals as contract
+from yzw_kernel.providers import rpc
 from yzw_kernel.validation import load
 
 from . import app

@@ -1,6 +1,6 @@
 """RPC entrypoint of appeal statistics."""
 
-from nameko.rpc import rpc
+from yzw_kernel.providers import rpc
 
 from . import stats as statistics
 

@@ -3,11 +3,10 @@
 from pathlib import Path
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from yzw_kernel.errors import Conflict
 from yzw_kernel.events import consumes
-from yzw_kernel.providers import Database, StoreBacked, TimedRpcProxy
+from yzw_kernel.providers import Database, StoreBacked, TimedRpcProxy, rpc
 
 from . import funds, grants, idempotency, projects
 

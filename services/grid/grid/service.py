@@ -2,9 +2,7 @@
 
 from pathlib import Path
 
-from nameko.rpc import rpc
-
-from yzw_kernel.providers import Database, StoreBacked, configured_timer
+from yzw_kernel.providers import Database, StoreBacked, configured_timer, rpc
 
 from . import app, logins
 

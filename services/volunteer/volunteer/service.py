@@ -3,10 +3,9 @@
 from pathlib import Path
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from yzw_kernel.events import consumes
-from yzw_kernel.providers import Database, StoreBacked
+from yzw_kernel.providers import Database, StoreBacked, rpc
 
 from . import app
 

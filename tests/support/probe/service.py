@@ -3,11 +3,10 @@ it, on purpose); runs slow queries."""
 
 from pathlib import Path
 
-from nameko.rpc import rpc
 from sqlalchemy import func, select, text
 
 from yzw_kernel.events import consumes
-from yzw_kernel.providers import Database
+from yzw_kernel.providers import Database, rpc
 
 from .models import Effect
 
