@@ -79,6 +79,16 @@ class Principal:
     def lives_in_community(self, community_id):
         return self.community_id == community_id
 
+    def belongs_to_community(self, community_id, street_id=None):
+        """Lives there, holds any role there (a grid's, admin, treasurer), or administers it
+        through the street: who may read what the community keeps for its own people."""
+        return community_id is not None and (
+            self.lives_in_community(community_id)
+            or any(r["community_id"] == community_id for r in self.grid_roles)
+            or any(r["community_id"] == community_id for r in self.admin_roles)
+            or self.is_community_admin(community_id, street_id)
+        )
+
     def require(self, allowed, action):
         if not allowed:
             raise Forbidden(f"you may not {action}")

@@ -33,6 +33,14 @@ def community_staff(principal, community_id, street_id=None):
     )
 
 
+def reads_fund(principal, fund):
+    """A community's fund is for its own people to follow (its residents and staff);
+    a street's, for the street's admins. The public report is open to everyone."""
+    if fund.community_id is None:
+        return principal.is_street_admin(fund.street_id)
+    return principal.belongs_to_community(fund.community_id, fund.street_id)
+
+
 def fund_staff(principal, fund):
     if fund.community_id is None:
         return principal.is_street_admin(fund.street_id)

@@ -77,12 +77,17 @@ def create_fund(tx, principal, data, street_id):
 
 
 def get_fund(tx, principal, fund_id):
-    return fund_view(tx.session, access.get_fund(tx.session, fund_id))
+    principal = Principal(principal)
+    fund = access.get_fund(tx.session, fund_id)
+    principal.require(access.reads_fund(principal, fund), "see this fund")
+    return fund_view(tx.session, fund)
 
 
 def list_funds(tx, principal, community_id):
+    principal = Principal(principal)
     if not community_id:
         raise InvalidInput("say which community", {"community_id": ["required"]})
+    principal.require(principal.belongs_to_community(community_id), "see this community's funds")
     funds = tx.session.scalars(
         select(Fund).where(Fund.community_id == community_id).order_by(Fund.created_at)
     )

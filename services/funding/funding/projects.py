@@ -124,12 +124,19 @@ def create(tx, principal, data):
 
 
 def get(tx, principal, project_id):
+    """The community's own people follow its projects; the public report shows them to all."""
+    principal = Principal(principal)
     project = get_one(tx.session, Project, project_id, "project")
+    principal.require(principal.belongs_to_community(project.community_id), "see this project")
     return project_view(tx.session, project)
 
 
 def list_projects(tx, principal, query):
+    principal = Principal(principal)
     query = load(contract.ProjectQuery, query)
+    principal.require(
+        principal.belongs_to_community(query["community_id"]), "see this community's projects"
+    )
     stmt = select(Project).where(Project.community_id == query["community_id"])
     if query["status"]:
         stmt = stmt.where(Project.status == query["status"])
@@ -187,6 +194,13 @@ def _as_treasurer(tx, principal, project_id, action):
     principal = Principal(principal)
     project = get_one(tx.session, Project, project_id, "project")
     if project.fund_id is None:
+        # only who could move its money (a treasurer, or the street's admin) hears why not
+        street_admin = any(r["role"] == "street_admin" for r in principal.admin_roles)
+        principal.require(
+            principal.has_community_role("treasurer", project.community_id)
+            or (street_admin and principal.is_community_admin(project.community_id)),
+            action,
+        )
         raise Conflict("the project has no fund yet; approve it first")
     fund = access.get_fund(tx.session, project.fund_id)
     principal.require(access.keeps_money(principal, fund), action)
