@@ -632,8 +632,8 @@ def test_leaderboards_rank_stars_earned_by_place_and_period(store):
             )
     assert balance(store, DAVE) == (500, 500) and balance(store, CAROL) == (60, 60)
 
-    def board(**query):
-        leaders = run(store, app.leaderboard, ALICE, query)["leaders"]
+    def board(reader=ALICE, **query):
+        leaders = run(store, app.leaderboard, reader, query)["leaders"]
         assert [row["rank"] for row in leaders] == list(range(1, len(leaders) + 1))
         assert all(type(row["stars"]) is int for row in leaders)  # PostgreSQL sums to Decimal
         return [(row["owner_id"], row["stars"]) for row in leaders]
@@ -651,7 +651,10 @@ def test_leaderboards_rank_stars_earned_by_place_and_period(store):
     ]
     assert board(grid_id=GRID, period="month") == [("bob", 35), ("alice", 30), ("carol", 20)]
     assert board(grid_id=OTHER_GRID, period="all") == [("frank", 25)]
-    assert board(community_id=OTHER_COMMUNITY) == [("erin", 99)]
+    assert board(erin, community_id=OTHER_COMMUNITY) == [("erin", 99)]
+    # a community's board is for its own people
+    refused(store, Forbidden, app.leaderboard, ALICE, {"community_id": OTHER_COMMUNITY})
+    refused(store, Forbidden, app.leaderboard, erin, {"grid_id": GRID})
     assert board(community_id=COMMUNITY, grid_id=OTHER_GRID, period="all") == [("frank", 25)]
     assert board(community_id=COMMUNITY, period="all", limit=2) == [("dave", 500), ("carol", 60)]
     # ties go by name

@@ -143,10 +143,25 @@ def manual_award(tx, principal, data):
 
 
 def leaderboard(tx, principal, query):
+    """The community's own board: its residents and staff see who earned most."""
     principal = Principal(principal)
     query = load(contract.LeaderboardQuery, query)
     if not (query.get("community_id") or query.get("grid_id")):
         raise InvalidInput("say which community or grid", {"community_id": ["or grid_id"]})
+    communities = {query.get("community_id")} - {None}
+    if query.get("grid_id"):
+        # the grid's accounts say its community; a grid with none has no board to show
+        communities |= set(
+            tx.session.scalars(
+                select(Account.community_id)
+                .where(Account.grid_id == query["grid_id"], Account.community_id.is_not(None))
+                .distinct()
+            )
+        )
+    _require(
+        all(principal.belongs_to_community(c) for c in communities),
+        "see another community's leaderboard",
+    )
     since = domain.period_start(query["period"], utcnow())
     stmt = (
         select(Account.owner_kind, Account.owner_id, Account.name, func.sum(Entry.amount))
@@ -280,9 +295,23 @@ def add_member(tx, principal, team_id, data):
     return _team_view(tx.session, team)
 
 
+def _in_team(session, principal, team):
+    """The team's community's own people, and its members (who may live elsewhere)."""
+    return principal.belongs_to_community(team.community_id) or (
+        session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.team_id == team.id, TeamMember.person_id == principal.id
+            )
+        )
+        is not None
+    )
+
+
 def get_team(tx, principal, team_id):
-    Principal(principal)
-    return _team_view(tx.session, get_one(tx.session, Team, team_id, "team"))
+    principal = Principal(principal)
+    team = get_one(tx.session, Team, team_id, "team")
+    _require(_in_team(tx.session, principal, team), "see another community's team")
+    return _team_view(tx.session, team)
 
 
 def _activity_view(activity):
@@ -315,8 +344,11 @@ def create_activity(tx, principal, data):
 
 
 def get_activity(tx, principal, activity_id):
-    Principal(principal)
-    return _activity_view(get_one(tx.session, Activity, activity_id, "activity"))
+    principal = Principal(principal)
+    activity = get_one(tx.session, Activity, activity_id, "activity")
+    team = tx.session.get(Team, activity.team_id)
+    _require(_in_team(tx.session, principal, team), "see another community's activity")
+    return _activity_view(activity)
 
 
 def _signup_view(signup):
@@ -509,8 +541,12 @@ def create_reward(tx, principal, data):
 
 
 def list_rewards(tx, principal, query):
-    Principal(principal)
+    principal = Principal(principal)
     query = load(contract.RewardQuery, query)
+    _require(
+        principal.belongs_to_community(query["community_id"]),
+        "see another community's rewards",
+    )
     rewards = tx.session.scalars(
         select(Reward)
         .where(Reward.community_id == query["community_id"])
