@@ -381,7 +381,10 @@ def list_appeals(tx, principal, query):
     staff_grids = [r["grid_id"] for r in principal.grid_roles]
     if staff_grids:
         visible.append(Appeal.grid_id.in_(staff_grids))
-    admin_communities = [r["community_id"] for r in principal.admin_roles if r["community_id"]]
+    # the community's admins; a treasurer is no staff of its appeals (see access.is_level_staff)
+    admin_communities = [
+        r["community_id"] for r in principal.admin_roles if r["role"] == "community_admin"
+    ]
     if admin_communities:
         visible.append(Appeal.community_id.in_(admin_communities))
     streets = [r["street_id"] for r in principal.admin_roles if r["role"] == "street_admin"]
