@@ -776,7 +776,7 @@ def run(settings):
     seen = dict(tally.faults)
     seen["events delivered twice"] = tally.duplicated
     elapsed = time.monotonic() - started
-    say(f"chaos: {j} journeys, {d} donations, {elapsed:.0f} s in all; logs in {log_dir}")
+    say(f"chaos: {j} journeys, {d} donations, {elapsed:.0f} s in all")
     say("faults injected:")
     expected = {
         "volunteer killed": "volunteer killed after commit, before ack",
@@ -807,6 +807,8 @@ def run(settings):
     say("chaos: PASSED: nothing lost, nothing doubled" if ok else "chaos: FAILED")
     if ok and not settings.log_dir:
         shutil.rmtree(log_dir, ignore_errors=True)
+    else:
+        say(f"chaos: the services' logs are in {log_dir}")
     return ok, counts, seen, lines
 
 
