@@ -6,6 +6,7 @@ import re
 from werkzeug.wrappers import Response
 
 from yzw_kernel.contracts import funding as f
+from yzw_kernel.contracts.paging import PageQuery
 
 from .http import api, body_as_sent, header_parameter, query_as_sent
 from .schemas import FundQuery
@@ -85,13 +86,15 @@ class FundingRoutes:
     @api(
         "GET",
         "/funds/{fund_id}/donations",
-        summary="A fund's donations with their donors (treasurer or admin)",
+        summary="A fund's donations and donors, oldest first, by cursor (treasurer or admin)",
         tag="funds",
-        response=f.DonationOut,
-        many=True,
+        query=PageQuery,
+        response=f.DonationPageOut,
     )
     def list_donations(self, request, principal, body, fund_id):
-        return self.funding.list_donations(self.principal_of(principal), fund_id)
+        return self.funding.list_donations(
+            self.principal_of(principal), fund_id, query_as_sent(request)
+        )
 
     @api(
         "POST",
@@ -130,14 +133,14 @@ class FundingRoutes:
     @api(
         "GET",
         "/funds/{fund_id}/ledger",
-        summary="A fund's double-entry ledger, every transaction (no login)",
+        summary="A fund's double-entry ledger, oldest transaction first, by cursor (no login)",
         tag="funds",
-        response=f.TransactionOut,
-        many=True,
+        query=PageQuery,
+        response=f.TransactionPageOut,
         auth=False,
     )
     def ledger(self, request, principal, body, fund_id):
-        return self.funding.ledger(fund_id)
+        return self.funding.ledger(fund_id, query_as_sent(request))
 
     @api(
         "GET",
@@ -185,11 +188,10 @@ class FundingRoutes:
     @api(
         "GET",
         "/grants",
-        summary="A fund's grants, by status",
+        summary="A fund's grants, by status, oldest first, by cursor",
         tag="grants",
         query=f.GrantQuery,
-        response=f.GrantOut,
-        many=True,
+        response=f.GrantPageOut,
         errors=(404,),
     )
     def list_grants(self, request, principal, body):
@@ -264,12 +266,11 @@ class FundingRoutes:
     @api(
         "GET",
         "/projects",
-        summary="A community's projects, by status",
+        summary="A community's projects, by status, oldest first, by cursor",
         tag="projects",
         audience="signed_in",
         query=f.ProjectQuery,
-        response=f.ProjectOut,
-        many=True,
+        response=f.ProjectPageOut,
     )
     def list_projects(self, request, principal, body):
         return self.funding.list_projects(self.principal_of(principal), query_as_sent(request))

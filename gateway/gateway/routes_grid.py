@@ -1,8 +1,9 @@
 """Routes of the grid: people, places, roles, party organisation, visits."""
 
 from yzw_kernel.contracts import grid as g
+from yzw_kernel.contracts.paging import PageQuery
 
-from .http import api, body_as_sent, client_address, year_from_path
+from .http import api, body_as_sent, client_address, query_as_sent, year_from_path
 from .schemas import LoginOut
 
 
@@ -323,10 +324,10 @@ class GridRoutes:
     @api(
         "GET",
         "/households/{household_id}/visits",
-        summary="Visits to a household",
+        summary="Visits to a household, newest first, by cursor",
         tag="visits",
-        response=g.VisitOut,
-        many=True,
+        query=PageQuery,
+        response=g.VisitPageOut,
     )
     def list_visits(self, request, principal, body, household_id):
-        return self.grid.list_visits(principal, household_id)
+        return self.grid.list_visits(principal, household_id, query_as_sent(request))

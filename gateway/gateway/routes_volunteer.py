@@ -1,6 +1,7 @@
 """Routes of volunteering and the 闪闪红星 red stars."""
 
 from yzw_kernel.contracts import volunteer as v
+from yzw_kernel.contracts.paging import PageQuery
 
 from .http import api, body_as_sent, query_as_sent
 
@@ -13,13 +14,14 @@ class VolunteerRoutes:
     @api(
         "GET",
         "/stars/{person_id}",
-        summary="A person's red stars 闪闪红星: balance and entries",
+        summary="A person's red stars 闪闪红星: balance and entries, newest first, by cursor",
         tag="stars",
         audience="signed_in",
+        query=PageQuery,
         response=v.StarsOut,
     )
     def get_stars(self, request, principal, body, person_id):
-        return self.volunteer.stars(self.principal_of(principal), person_id)
+        return self.volunteer.stars(self.principal_of(principal), person_id, query_as_sent(request))
 
     @api(
         "POST",
@@ -218,14 +220,14 @@ class VolunteerRoutes:
     @api(
         "GET",
         "/vouchers",
-        summary="My vouchers",
+        summary="My vouchers, newest first, by cursor",
         tag="rewards",
-        response=v.VoucherOut,
-        many=True,
+        query=PageQuery,
+        response=v.VoucherPageOut,
         audience="signed_in",
     )
     def my_vouchers(self, request, principal, body):
-        return self.volunteer.my_vouchers(self.principal_of(principal))
+        return self.volunteer.my_vouchers(self.principal_of(principal), query_as_sent(request))
 
     @api(
         "POST",

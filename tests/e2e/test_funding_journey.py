@@ -93,7 +93,7 @@ def test_a_proposal_of_appeals_is_funded_built_and_resolves_them(suite):
     )
 
     def proposed():
-        listed = ok(chair.get(f"/projects?community_id={community}"))
+        listed = ok(chair.get(f"/projects?community_id={community}"))["items"]
         return len(listed) == 1 and listed[0]
 
     project = wait_until(proposed, message="funding to hear appeals.project_proposed")
@@ -325,7 +325,7 @@ def test_lantian_streets_figures_come_out_of_the_public_report_and_ledger(suite)
         funded = ok(treasurer.post(f"{path}/fund"))
         assert (funded["status"], funded["funded_fen"]) == ("funded", budget(n))
         assert funded["earmarked_fen"] == LEFT_EARMARKED.get(n, 0)
-    listed = ok(chair.get(f"/projects?community_id={community}"))
+    listed = ok(chair.get(f"/projects?community_id={community}"))["items"]
     assert [p["title"] for p in listed] == [title for title, _ in PROJECTS]
 
     response = suite.anonymous().get(f"/funds/{fund['id']}/report")

@@ -73,7 +73,7 @@ def test_a_donation_sent_twice_with_one_idempotency_key_is_recorded_once(suite):
     without_key = treasurer.post(path, DONATION)
     assert without_key.status_code == 201
     assert without_key.json()["id"] != first.json()["id"]
-    donations = treasurer.get(path).json()
+    donations = treasurer.get(path).json()["items"]
     assert sorted(d["id"] for d in donations) == sorted(
         [first.json()["id"], without_key.json()["id"]]
     )
@@ -102,7 +102,7 @@ def test_the_report_and_the_ledger_need_no_token(suite):
 
     ledger = public.get(f"/funds/{fund['id']}/ledger")
     assert ledger.status_code == 200, ledger.text
-    assert [t["id"] for t in ledger.json()] == [donation["transaction_id"]]
+    assert [t["id"] for t in ledger.json()["items"]] == [donation["transaction_id"]]
 
     csv = public.get(f"/funds/{fund['id']}/ledger.csv")
     assert csv.status_code == 200, csv.text
@@ -119,7 +119,7 @@ def test_the_report_and_the_ledger_need_no_token(suite):
     )
     assert reversal.status_code == 201, reversal.text
     assert reversal.json()["reverses"] == donation["transaction_id"]
-    assert len(public.get(f"/funds/{fund['id']}/ledger").json()) == 2
+    assert len(public.get(f"/funds/{fund['id']}/ledger").json()["items"]) == 2
 
 
 def test_bad_input_is_400_with_fields_and_unknown_ids_are_404(suite):
@@ -184,9 +184,8 @@ def test_grants_and_projects_walk_their_routes(suite):
     assert treasurer.post(f"{at}/approve", {}).json()["status"] == "approved"
     paid = treasurer.post(f"{at}/pay")
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
-    assert [g["id"] for g in admin.get(f"/grants?fund_id={fund['id']}&status=paid").json()] == [
-        grant["id"]
-    ]
+    paid_grants = admin.get(f"/grants?fund_id={fund['id']}&status=paid").json()["items"]
+    assert [g["id"] for g in paid_grants] == [grant["id"]]
     assert admin.get(at).json()["transaction_id"] == paid.json()["transaction_id"]
     other = admin.created(
         "/grants",
@@ -236,7 +235,7 @@ def test_grants_and_projects_walk_their_routes(suite):
         assert answer.json()["status"] == becomes
     assert admin.post(f"{at}/start").status_code == 409
     assert admin.get(at).json()["spent_fen"] == 750_000
-    listed = admin.get(f"/projects?community_id={community}&status=completed").json()
+    listed = admin.get(f"/projects?community_id={community}&status=completed").json()["items"]
     assert [p["id"] for p in listed] == [project["id"]]
 
 

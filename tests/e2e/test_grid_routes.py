@@ -113,8 +113,9 @@ def test_visits_are_logged_listed_and_counted_in_coverage(suite):
 
     listed = worker.get(f"/households/{household}/visits")
     assert listed.status_code == 200, listed.text
-    assert [v["id"] for v in listed.json()] == [newer["id"], older["id"]]
-    assert listed.json()[1]["notes"] == "了解老人情况"
+    assert [v["id"] for v in listed.json()["items"]] == [newer["id"], older["id"]]
+    assert listed.json()["items"][1]["notes"] == "了解老人情况"
+    assert listed.json()["next_cursor"] is None
 
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     ahead = worker.post("/visits", {"household_id": household, "visited_at": future})

@@ -4,8 +4,9 @@ small limits and a short login window so that each shows quickly."""
 
 import http.client
 import json
+import re
 import time
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import eventlet
 import pytest
@@ -13,6 +14,8 @@ from api_client import Api, build_community, next_phone
 from nameko.standalone.rpc import ServiceRpcProxy
 from requests.adapters import HTTPAdapter
 
+from gateway.http import ROUTES
+from yzw_kernel.contracts.paging import MAX_PAGE
 from yzw_kernel.errors import ServiceUnavailable
 
 MAX_BODY_BYTES = 4096
@@ -74,6 +77,36 @@ def raw_post(suite, path, headers, body):
         return response.status, response.getheader("Content-Type"), response.read()
     finally:
         connection.close()
+
+
+def test_pages_are_capped_and_walked_by_cursor(suite):
+    admin = suite.admin()
+    ids = build_community(suite, grids=1)
+    worker = suite.anonymous().login(ids["worker_phones"][0], suite.password)
+    household = ids["households"][0][0]
+    made = [
+        worker.created("/visits", {"household_id": household, "notes": f"第{n}次"})["id"]
+        for n in range(3)
+    ]
+    visits = f"/households/{household}/visits"
+
+    first = worker.get(f"{visits}?limit=2").json()
+    rest = worker.get(f"{visits}?{urlencode({'limit': 2, 'cursor': first['next_cursor']})}").json()
+    assert [v["id"] for v in first["items"] + rest["items"]] == made[::-1]  # newest first
+    assert rest["next_cursor"] is None
+    for bad in ({"limit": 0}, {"limit": "ten"}, {"cursor": "not-ours"}):
+        refused = worker.get(f"{visits}?{urlencode(bad)}")
+        assert refused.status_code == 400, (bad, refused.text)
+        assert set(refused.json()["fields"]) == set(bad)
+
+    paged = [r for r in ROUTES if r.query is not None and "limit" in r.query._declared_fields]
+    assert len(paged) == 9  # the eight lists that page, and the leaderboard's top N
+    for route in paged:
+        path = re.sub(r"{\w+}", "x", route.path.removeprefix("/api/v1"))
+        over = admin.get(f"{path}?limit={MAX_PAGE + 1}")
+        assert over.status_code == 400, (route.path, over.text)
+        assert "limit" in over.json()["fields"], route.path
+        assert str(MAX_PAGE) in over.json()["fields"]["limit"][0]
 
 
 def test_request_bodies_over_the_limit_are_refused_with_413_in_json_however_sent(suite):

@@ -96,7 +96,8 @@ def test_an_activity_pays_its_volunteers_who_spend_stars_on_a_reward(suite):
     assert volunteer.post(f"/vouchers/{first['id']}/cancel").status_code == 409
     assert volunteer.post(f"/vouchers/{second['id']}/cancel").json()["status"] == "cancelled"
     assert volunteer.get(f"/stars/{volunteer_id}").json()["balance"] == 7
-    assert [v["status"] for v in volunteer.get("/vouchers").json()] == ["cancelled", "used"]
+    vouchers = volunteer.get("/vouchers").json()["items"]
+    assert [v["status"] for v in vouchers] == ["cancelled", "used"]
 
     award = admin.post(
         "/stars/awards", {"person_id": leader_id, "stars": 20, "reason": "组织助老活动"}

@@ -173,7 +173,7 @@ def test_a_rejection_ends_a_grant(store):
     assert [t["kind"] for t in run(store, funds.ledger_view, fund)] == ["donation"]
     assert published(store, "grant_paid") == []
     listed = run(store, grants.list_grants, TREASURER, {"fund_id": fund, "status": "rejected"})
-    assert sorted(g["id"] for g in listed) == sorted([grant["id"], other["id"]])
+    assert sorted(g["id"] for g in listed["items"]) == sorted([grant["id"], other["id"]])
 
 
 def test_who_may_apply_approve_pay_and_see_a_grant(store):
@@ -548,7 +548,7 @@ def test_a_proposal_delivered_twice_or_sent_twice_makes_one_project(store):
     with store.engine.connect() as connection:
         handled = connection.scalars(select(inbox_table.c.event_id)).all()
     assert sent["id"] in handled and len(handled) == 2  # two events, one effect
-    made = run(store, projects.list_projects, RESIDENT, {"community_id": COMMUNITY})
+    made = run(store, projects.list_projects, RESIDENT, {"community_id": COMMUNITY})["items"]
     assert len(made) == 1
     project = made[0]
     assert project["proposal_id"] == "proposal-1" and project["fund_id"] == fund
@@ -565,7 +565,7 @@ def test_a_proposal_delivered_twice_or_sent_twice_makes_one_project(store):
     second = delivered("appeals", "project_proposed", proposal("proposal-2", ["appeal-9"]))
     run(store, projects.create_from_proposal, second)
     assert run(store, projects.create_from_proposal, second) is None
-    chosen = run(store, projects.list_projects, RESIDENT, {"community_id": COMMUNITY})
+    chosen = run(store, projects.list_projects, RESIDENT, {"community_id": COMMUNITY})["items"]
     assert {p["proposal_id"]: p["fund_id"] for p in chosen} == {
         "proposal-1": fund,
         "proposal-2": None,
@@ -586,7 +586,8 @@ def test_one_proposal_delivered_twice_at_once_makes_one_project(store):
 def test_completing_a_proposed_project_tells_appeals_which_appeals_it_resolves(store):
     fund = open_fund(store)
     run(store, projects.create_from_proposal, delivered("appeals", "project_proposed", proposal()))
-    pid = run(store, projects.list_projects, RESIDENT, {"community_id": COMMUNITY})[0]["id"]
+    listed = run(store, projects.list_projects, RESIDENT, {"community_id": COMMUNITY})
+    pid = listed["items"][0]["id"]
     run(store, projects.assess, ADMIN, pid, {"note": "调研评估"})
     run(store, projects.approve, ADMIN, pid, {"budget_fen": 1_000_000})  # the proposal's fund
     give(store, fund, 1_000_000, channel="leading")

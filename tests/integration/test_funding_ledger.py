@@ -43,7 +43,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.utils import get_extension
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from usecases import refused, run
+from usecases import every_item, refused, run
 
 from funding import funds, grants, idempotency, ledger, projects
 from funding.models import Donation, LedgerTransaction
@@ -226,7 +226,7 @@ class Book:
         assert sum(summed.values()) == 0
 
         report = run(self.store, funds.report, self.fund_id)
-        donations = run(self.store, funds.list_donations, TREASURER, self.fund_id)
+        donations = every_item(self.store, funds.list_donations, TREASURER, self.fund_id)
         standing = sum(d["amount_fen"] for d in donations if not d["reversed"])
         assert report["income_total_fen"] == self.income == standing
         assert report["in_kind_total_fen"] == self.in_kind_total
@@ -234,7 +234,8 @@ class Book:
         assert in_hand == report["income_total_fen"] - report["spending_total_fen"]
         assert min(report["available_fen"], report["earmarked_fen"], report["allocated_fen"]) >= 0
 
-        paid = run(self.store, grants.list_grants, TREASURER, {"fund_id": self.fund_id})
+        query = {"fund_id": self.fund_id}
+        paid = every_item(self.store, grants.list_grants, TREASURER, query=query)
         on_grants = sum(report["spending_by_purpose"][p] for p in contract.GRANT_PURPOSES)
         assert on_grants == sum(g["amount_fen"] for g in paid if g["status"] == "paid")
         for project in report["projects"]:
@@ -400,7 +401,7 @@ def test_a_spent_donation_can_be_reversed_once_the_money_is_back(store):
     refused(store, NotFound, funds.reverse, TREASURER, fund, "no-such-transaction", reason())
     refused(store, Forbidden, funds.reverse, ADMIN, fund, first["transaction_id"], reason())
     refused(store, InvalidInput, funds.reverse, TREASURER, fund, first["transaction_id"], {})
-    donations = run(store, funds.list_donations, TREASURER, fund)
+    donations = run(store, funds.list_donations, TREASURER, fund)["items"]
     assert [d["reversed"] for d in donations] == [True]
     report = run(store, funds.report, fund)
     assert report["income_total_fen"] == 0 and report["spending_total_fen"] == 0
@@ -573,7 +574,7 @@ def test_a_donation_retried_with_its_key_is_recorded_once_and_answers_the_same(
         without_key = rpc.donate(TREASURER, fund, GIFT)
         assert without_key["id"] not in (first["id"], second["id"])
         assert rpc.get_fund(TREASURER, fund)["available_fen"] == 3 * 36_000
-        ledger_rows = rpc.ledger(fund)
+        ledger_rows = rpc.ledger(fund)["items"]
     assert donation_count(funding_service, fund) == 3
     assert [t["kind"] for t in ledger_rows] == ["donation"] * 3
     assert len(published(funding_service, "donation_received")) == 3
@@ -680,7 +681,8 @@ def test_the_public_report_names_only_donors_who_agreed_and_counts_what_stands(s
         }
     ]
     # the treasurer sees who gave; a resident may not list donors
-    assert {d["donor_name"] for d in run(store, funds.list_donations, TREASURER, fund)} >= {
+    donors = run(store, funds.list_donations, TREASURER, fund)["items"]
+    assert {d["donor_name"] for d in donors} >= {
         "张三丰",
         "王五",
     }

@@ -585,9 +585,12 @@ def test_visits_to_a_household_are_listed_newest_first(store, known):
         )
     run(store, app.log_visit, known["W"], {"household_id": known["H2"], "notes": "别家"})
 
-    visits = run(store, app.list_visits, known["W"], known["H1"])
+    page = run(store, app.list_visits, known["W"], known["H1"], {"limit": 2})
+    rest = run(store, app.list_visits, known["W"], known["H1"], {"cursor": page["next_cursor"]})
+    visits = page["items"] + rest["items"]
 
     assert [v["notes"] for v in visits] == ["昨天", "三天前", "十天前"]
+    assert rest["next_cursor"] is None
     assert {v["household_id"] for v in visits} == {known["H1"]}
     refused(store, Forbidden, app.list_visits, known["R1"], known["H1"])
 

@@ -564,11 +564,11 @@ def test_a_cancelled_voucher_gives_back_stars_and_stock_and_a_used_one_stays_use
     assert balance(store, ALICE) == (30, 30)
     with store.reading() as session:
         assert session.get(Reward, reward["id"]).stock == 1
-    assert {v["id"]: v["status"] for v in run(store, app.my_vouchers, ALICE)} == {
+    assert {v["id"]: v["status"] for v in run(store, app.my_vouchers, ALICE)["items"]} == {
         first["id"]: "cancelled",
         second["id"]: "used",
     }
-    assert run(store, app.my_vouchers, BOB) == []
+    assert run(store, app.my_vouchers, BOB) == {"items": [], "next_cursor": None}
 
 
 def test_stars_are_seen_by_their_owner_and_community_staff_and_awarded_by_its_admin(store):

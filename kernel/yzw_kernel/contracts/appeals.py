@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from .paging import Cursor, Limit
+
 STATUSES = ("submitted", "dispatched", "claimed", "resolved", "closed", "rejected", "withdrawn")
 LEVELS = ("grid", "community", "street", "department")
 CATEGORIES = (
@@ -20,7 +22,6 @@ CATEGORIES = (
 SOURCES = ("resident_app", "visit", "patrol", "hotline")
 ASSIGNEE_KINDS = ("person", "volunteer_team", "member_org", "department")
 SCOPES = ("grid", "estate", "building")
-MAX_PAGE = 100
 
 
 def Text(max_length, required=True, **kw):
@@ -107,8 +108,8 @@ class AppealQuery(Schema):
     assignee = fields.String(metadata={"description": "a person id, or `me`"})
     mine = fields.Boolean(metadata={"description": "only appeals I submitted"})
     claimable = fields.Boolean(metadata={"description": "appeals I may take on (党员接单)"})
-    cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = Cursor()
+    limit = Limit()
 
 
 class DispatchIn(Schema):

@@ -6,6 +6,8 @@ a community or to a street (then it serves all the street's communities).
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from .paging import Cursor, Limit, page_of
+
 CHANNELS = ("directed", "caring", "public_welfare", "leading", "mutual_aid")
 DONOR_KINDS = ("person", "member_org", "anonymous")
 # 三救三扶三奖
@@ -120,6 +122,9 @@ class DonationOut(Schema):
     reversed = fields.Boolean(required=True)
 
 
+DonationPageOut = page_of(DonationOut, "DonationPageOut")
+
+
 class InKindIn(Schema):
     description = Text(200, metadata={"example": "300 traffic cones"})
     quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1))
@@ -162,6 +167,9 @@ class TransactionOut(Schema):
     entries = fields.List(fields.Nested(EntryOut), required=True)
 
 
+TransactionPageOut = page_of(TransactionOut, "TransactionPageOut")
+
+
 class GrantIn(Schema):
     fund_id = Text(36)
     purpose = fields.String(required=True, validate=validate.OneOf(GRANT_PURPOSES))
@@ -191,9 +199,14 @@ class GrantOut(Schema):
     paid_at = fields.String(allow_none=True)
 
 
+GrantPageOut = page_of(GrantOut, "GrantPageOut")
+
+
 class GrantQuery(Schema):
     fund_id = Text(36)
     status = fields.String(load_default=None, validate=validate.OneOf(GRANT_STATUSES))
+    cursor = Cursor()
+    limit = Limit()
 
 
 class ProjectIn(Schema):
@@ -266,9 +279,14 @@ class ProjectOut(Schema):
     completed_at = fields.String(allow_none=True)
 
 
+ProjectPageOut = page_of(ProjectOut, "ProjectPageOut")
+
+
 class ProjectQuery(Schema):
     community_id = Text(36)
     status = fields.String(load_default=None, validate=validate.OneOf(PROJECT_STATUSES))
+    cursor = Cursor()
+    limit = Limit()
 
 
 class ReportProject(Schema):

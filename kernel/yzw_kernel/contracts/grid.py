@@ -6,6 +6,8 @@ again at its RPC boundary, and documents them in the OpenAPI document.
 
 from marshmallow import Schema, fields, validate
 
+from .paging import page_of
+
 HOUSEHOLD_KINDS = ("home", "shop")
 PERSON_KINDS = ("resident", "social_worker", "department_staff")
 PARTY_MEMBERSHIPS = ("registered", "reporting")  # 在册, 报到
@@ -288,6 +290,9 @@ class VisitOut(Schema):
     household_id = fields.String(required=True)
     visited_at = fields.String(required=True)
     notes = fields.String()
+
+
+VisitPageOut = page_of(VisitOut, "VisitPageOut")
 
 
 class CoverageOut(Schema):

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from .paging import MAX_PAGE, page_of
+
 TEAM_FOCUSES = (
     "policy_outreach",
     "assistance",
@@ -103,7 +105,14 @@ class EntryOut(Schema):
 class StarsOut(Schema):
     person_id = fields.String(required=True)
     balance = fields.Integer(required=True)
-    entries = fields.List(fields.Nested(EntryOut), required=True)
+    entries = fields.List(
+        fields.Nested(EntryOut), required=True, metadata={"description": "newest first, a page"}
+    )
+    next_cursor = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "pass as `cursor` for older entries; null when there are none"},
+    )
 
 
 class AwardIn(Schema):
@@ -116,7 +125,7 @@ class LeaderboardQuery(Schema):
     community_id = fields.String(validate=validate.Length(max=36))
     grid_id = fields.String(validate=validate.Length(max=36))
     period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class LeaderOut(Schema):
@@ -164,6 +173,9 @@ class VoucherOut(Schema):
     issued_at = fields.String(required=True)
     used_at = fields.String(allow_none=True)
     cancelled_at = fields.String(allow_none=True)
+
+
+VoucherPageOut = page_of(VoucherOut, "VoucherPageOut")
 
 
 class CommunitySummaryOut(Schema):

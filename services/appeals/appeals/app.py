@@ -1,14 +1,13 @@
 """The appeals service layer: each use case runs inside one unit of work."""
 
-import base64
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Conflict, InvalidInput, NotFound
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -359,19 +358,6 @@ def view(session, appeal, principal):
     }
 
 
-def _cursor(appeal):
-    raw = json.dumps([appeal.created_at.isoformat(), appeal.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _read_cursor(cursor):
-    try:
-        created, appeal_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), str(appeal_id)
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidInput("the cursor is not one we gave", {"cursor": ["invalid"]}) from None
-
-
 def list_appeals(tx, principal, query):
     """Newest first, keyset-paginated; each person sees only what they may."""
     principal = Principal(principal)
@@ -411,21 +397,10 @@ def list_appeals(tx, principal, query):
     if query.get("claimable"):
         stmt = stmt.where(claimable if claimable is not None else Appeal.id.is_(None))
         stmt = stmt.where(or_(Appeal.assignee_kind.is_(None), Appeal.assignee_kind != "person"))
-    if query.get("cursor"):
-        created, appeal_id = _read_cursor(query["cursor"])
-        stmt = stmt.where(
-            or_(
-                Appeal.created_at < created,
-                and_(Appeal.created_at == created, Appeal.id < appeal_id),
-            )
-        )
-    limit = query["limit"]
-    rows = tx.session.scalars(
-        stmt.order_by(Appeal.created_at.desc(), Appeal.id.desc()).limit(limit + 1)
-    ).all()
+    order = [Appeal.created_at, Appeal.id]
+    rows, next_cursor = keyset_page(tx.session, stmt, order, query, descending=True)
     now = utcnow()
-    items = [summary(a, now) for a in rows[:limit]]
-    return {"items": items, "next_cursor": _cursor(rows[limit - 1]) if len(rows) > limit else None}
+    return {"items": [summary(a, now) for a in rows], "next_cursor": next_cursor}
 
 
 def _claimable(principal):

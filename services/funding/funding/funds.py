@@ -6,8 +6,10 @@ import io
 from sqlalchemy import func, select
 
 from yzw_kernel.contracts import funding as contract
+from yzw_kernel.contracts.paging import PageQuery
 from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict, InvalidInput, NotFound
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -203,17 +205,19 @@ def donate(tx, principal, fund_id, data):
     return donation_view(tx.session, donation)
 
 
-def list_donations(tx, principal, fund_id):
+def list_donations(tx, principal, fund_id, query=None):
+    """Oldest first, a page at a time."""
+    query = load(PageQuery, query or {})
     principal = Principal(principal)
     fund = access.get_fund(tx.session, fund_id)
     principal.require(
         access.keeps_money(principal, fund) or access.administers(principal, fund),
         "see this fund's donors",
     )
-    donations = tx.session.scalars(
-        select(Donation).where(Donation.fund_id == fund.id).order_by(Donation.received_at)
-    )
-    return [donation_view(tx.session, d) for d in donations]
+    stmt = select(Donation).where(Donation.fund_id == fund.id)
+    order = [Donation.received_at, Donation.id]
+    donations, next_cursor = keyset_page(tx.session, stmt, order, query)
+    return {"items": [donation_view(tx.session, d) for d in donations], "next_cursor": next_cursor}
 
 
 def register_in_kind(tx, principal, fund_id, data):
@@ -310,25 +314,46 @@ def transaction_view(session, transaction, entries=None):
     }
 
 
-def _transactions(session, fund_id):
-    transactions = list(
-        session.scalars(
-            select(LedgerTransaction)
-            .where(LedgerTransaction.fund_id == fund_id)
-            .order_by(LedgerTransaction.posted_at, LedgerTransaction.id)
-        )
-    )
+TRANSACTION_ORDER = (LedgerTransaction.posted_at, LedgerTransaction.id)
+
+
+def _with_entries(session, transactions):
     by_transaction = {}
+    ids = [t.id for t in transactions]
     for entry in session.scalars(
-        select(LedgerEntry).where(LedgerEntry.fund_id == fund_id).order_by(LedgerEntry.id)
+        select(LedgerEntry).where(LedgerEntry.transaction_id.in_(ids)).order_by(LedgerEntry.id)
     ):
         by_transaction.setdefault(entry.transaction_id, []).append(entry)
     return [(t, by_transaction.get(t.id, [])) for t in transactions]
 
 
+def _transactions(session, fund_id):
+    transactions = session.scalars(
+        select(LedgerTransaction)
+        .where(LedgerTransaction.fund_id == fund_id)
+        .order_by(*TRANSACTION_ORDER)
+    ).all()
+    return _with_entries(session, transactions)
+
+
 def ledger_view(tx, fund_id):
+    """The whole ledger at once: for audits and tests; the API pages it (ledger_page)."""
     access.get_fund(tx.session, fund_id)
     return [transaction_view(tx.session, t, e) for t, e in _transactions(tx.session, fund_id)]
+
+
+def ledger_page(tx, fund_id, query=None):
+    """Oldest first, a page of transactions at a time, each with its entries."""
+    query = load(PageQuery, query or {})
+    access.get_fund(tx.session, fund_id)
+    stmt = select(LedgerTransaction).where(LedgerTransaction.fund_id == fund_id)
+    transactions, next_cursor = keyset_page(tx.session, stmt, list(TRANSACTION_ORDER), query)
+    return {
+        "items": [
+            transaction_view(tx.session, t, e) for t, e in _with_entries(tx.session, transactions)
+        ],
+        "next_cursor": next_cursor,
+    }
 
 
 CSV_COLUMNS = (
@@ -349,20 +374,35 @@ def ledger_csv(tx, fund_id):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for transaction, entries in _transactions(tx.session, fund_id):
-        for entry in entries:
-            writer.writerow(
-                (
-                    iso(transaction.posted_at),
-                    transaction.id,
-                    transaction.kind,
-                    transaction.memo,
-                    transaction.reverses_id or "",
-                    entry.account,
-                    entry.amount,
-                    yuan(entry.amount),
-                )
+    # row by row from the database, not the whole ledger as objects first
+    rows = tx.session.execute(
+        select(
+            LedgerTransaction.posted_at,
+            LedgerTransaction.id,
+            LedgerTransaction.kind,
+            LedgerTransaction.memo,
+            LedgerTransaction.reverses_id,
+            LedgerEntry.account,
+            LedgerEntry.amount,
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.fund_id == fund_id)
+        .order_by(*TRANSACTION_ORDER, LedgerEntry.id)
+        .execution_options(yield_per=500)
+    )
+    for posted_at, transaction_id, kind, memo, reverses_id, account, amount in rows:
+        writer.writerow(
+            (
+                iso(posted_at),
+                transaction_id,
+                kind,
+                memo,
+                reverses_id or "",
+                account,
+                amount,
+                yuan(amount),
             )
+        )
     return out.getvalue()
 
 

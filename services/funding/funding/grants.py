@@ -6,6 +6,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from yzw_kernel.contracts import funding as contract
 from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -96,8 +97,8 @@ def list_grants(tx, principal, query):
     stmt = select(Grant).where(Grant.fund_id == fund.id)
     if query["status"]:
         stmt = stmt.where(Grant.status == query["status"])
-    grants = tx.session.scalars(stmt.order_by(Grant.applied_at, Grant.id))
-    return [grant_view(tx.session, g) for g in grants]
+    grants, next_cursor = keyset_page(tx.session, stmt, [Grant.applied_at, Grant.id], query)
+    return {"items": [grant_view(tx.session, g) for g in grants], "next_cursor": next_cursor}
 
 
 def decide(tx, principal, grant_id, decision, data):

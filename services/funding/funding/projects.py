@@ -5,6 +5,7 @@ from sqlalchemy import select
 from yzw_kernel.contracts import funding as contract
 from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -140,8 +141,9 @@ def list_projects(tx, principal, query):
     stmt = select(Project).where(Project.community_id == query["community_id"])
     if query["status"]:
         stmt = stmt.where(Project.status == query["status"])
-    projects = tx.session.scalars(stmt.order_by(Project.created_at, Project.id))
-    return [project_view(tx.session, p) for p in projects]
+    order = [Project.created_at, Project.id]
+    projects, next_cursor = keyset_page(tx.session, stmt, order, query)
+    return {"items": [project_view(tx.session, p) for p in projects], "next_cursor": next_cursor}
 
 
 def _move(project, allowed, to):

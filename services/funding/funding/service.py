@@ -63,8 +63,8 @@ class FundingService(StoreBacked):
         return self._once(principal, idempotency_key, request, funds.donate, fund_id, data)
 
     @rpc
-    def list_donations(self, principal, fund_id):
-        return self._run(funds.list_donations, principal, fund_id)
+    def list_donations(self, principal, fund_id, query=None):
+        return self._run(funds.list_donations, principal, fund_id, query)
 
     @rpc
     def register_in_kind(self, principal, fund_id, data):
@@ -77,8 +77,8 @@ class FundingService(StoreBacked):
     # -- what anybody may read ---------------------------------------------------
 
     @rpc
-    def ledger(self, fund_id):
-        return self._run(funds.ledger_view, fund_id)
+    def ledger(self, fund_id, query=None):
+        return self._run(funds.ledger_page, fund_id, query)
 
     @rpc
     def ledger_csv(self, fund_id):

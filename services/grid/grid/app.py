@@ -5,8 +5,10 @@ from datetime import UTC, timedelta
 from sqlalchemy import distinct, func, select
 
 from yzw_kernel.contracts import grid as contract
+from yzw_kernel.contracts.paging import PageQuery
 from yzw_kernel.db import get_one
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.types import utcnow
 from yzw_kernel.validation import load
 
@@ -799,17 +801,16 @@ def _visit_view(visit):
     }
 
 
-def list_visits(tx, actor_id, household_id):
+def list_visits(tx, actor_id, household_id, query=None):
+    """Newest first, a page at a time."""
+    query = load(PageQuery, query or {})
     actor = Actor(tx.session, actor_id)
     household, _, _, _, grid = household_place(tx.session, household_id)
     actor.require(actor.is_grid_staff(grid.id), "see visits to this household")
-    visits = tx.session.scalars(
-        select(Visit)
-        .where(Visit.household_id == household.id)
-        .order_by(Visit.visited_at.desc())
-        .limit(200)
-    )
-    return [_visit_view(v) for v in visits]
+    stmt = select(Visit).where(Visit.household_id == household.id)
+    order = [Visit.visited_at, Visit.id]
+    visits, next_cursor = keyset_page(tx.session, stmt, order, query, descending=True)
+    return {"items": [_visit_view(v) for v in visits], "next_cursor": next_cursor}
 
 
 def list_grids(tx, actor_id, community_id):

@@ -127,5 +127,5 @@ class GridService(StoreBacked):
         return self._run(app.log_visit, actor_id, data)
 
     @rpc
-    def list_visits(self, actor_id, household_id):
-        return self._run(app.list_visits, actor_id, household_id)
+    def list_visits(self, actor_id, household_id, query=None):
+        return self._run(app.list_visits, actor_id, household_id, query)

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 
 from yzw_kernel.contracts import volunteer as contract
+from yzw_kernel.contracts.paging import PageQuery
 from yzw_kernel.db import get_one, insert_unless_present
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -101,21 +103,24 @@ def _community_staff(principal, community_id):
     )
 
 
-def stars(tx, principal, person_id):
+def stars(tx, principal, person_id, query=None):
+    query = load(PageQuery, query or {})
     principal = Principal(principal)
     account = ledger.require_account(tx.session, "person", person_id)
     _require(
         principal.id == person_id or _community_staff(principal, account.community_id),
         "see this person's red stars",
     )
-    return _stars_view(tx.session, account)
+    return _stars_view(tx.session, account, query)
 
 
-def _stars_view(session, account):
-    entries = session.scalars(
-        select(Entry).where(Entry.account_id == account.id).order_by(Entry.id.desc()).limit(200)
-    )
+def _stars_view(session, account, query=None):
+    """The balance, and the newest entries a page at a time."""
+    query = query or load(PageQuery, {})
+    stmt = select(Entry).where(Entry.account_id == account.id)
+    entries, next_cursor = keyset_page(session, stmt, [Entry.id], query, descending=True)
     return {
+        "next_cursor": next_cursor,
         "person_id": account.owner_id,
         "balance": account.balance,
         "entries": [
@@ -618,18 +623,23 @@ def redeem(tx, principal, reward_id):
     return _voucher_view(voucher, reward.name)
 
 
-def my_vouchers(tx, principal):
+def my_vouchers(tx, principal, query=None):
+    """Newest first, a page at a time."""
+    query = load(PageQuery, query or {})
     principal = Principal(principal)
     account = ledger.find_account(tx.session, "person", principal.id)
     if account is None:
-        return []
-    rows = tx.session.execute(
+        return {"items": [], "next_cursor": None}
+    stmt = (
         select(Voucher, Reward.name)
         .join(Reward, Voucher.reward_id == Reward.id)
         .where(Voucher.account_id == account.id)
-        .order_by(Voucher.issued_at.desc())
-    ).all()
-    return [_voucher_view(v, name) for v, name in rows]
+    )
+    order = [Voucher.issued_at, Voucher.id]
+    rows, next_cursor = keyset_page(
+        tx.session, stmt, order, query, descending=True, entity=lambda row: row[0]
+    )
+    return {"items": [_voucher_view(v, name) for v, name in rows], "next_cursor": next_cursor}
 
 
 def use_voucher(tx, principal, code):

@@ -38,8 +38,8 @@ class VolunteerService(StoreBacked):
     # -- red stars ---------------------------------------------------------------
 
     @rpc
-    def stars(self, principal, person_id):
-        return self._run(app.stars, principal, person_id)
+    def stars(self, principal, person_id, query=None):
+        return self._run(app.stars, principal, person_id, query)
 
     @rpc
     def award(self, principal, data):
@@ -110,8 +110,8 @@ class VolunteerService(StoreBacked):
         return self._run(app.redeem, principal, reward_id)
 
     @rpc
-    def my_vouchers(self, principal):
-        return self._run(app.my_vouchers, principal)
+    def my_vouchers(self, principal, query=None):
+        return self._run(app.my_vouchers, principal, query)
 
     @rpc
     def use_voucher(self, principal, code):

@@ -1,0 +1,161 @@
+"""Limits that hold everywhere: every list pages or is bounded by design, every
+RPC goes through the kernel's timed proxies, failed logins lock by a sliding
+window, and the gateway's settings for bodies and proxies are checked."""
+
+import ast
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from marshmallow import validate
+from nameko.exceptions import ConfigurationError, deserialize, serialize
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+import gateway.service  # noqa: F401 - registers the routes
+from gateway.http import (
+    DEFAULT_MAX_BODY_BYTES,
+    ROUTES,
+    client_address,
+    max_body_bytes,
+    trusted_proxies,
+)
+from gateway.openapi import openapi_document
+from grid import domain
+from grid.logins import LoginLimits
+from yzw_kernel.contracts.paging import MAX_PAGE
+from yzw_kernel.errors import TooManyRequests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Lists that only staff add to, a handful of items each: whole, on purpose.
+BOUNDED_LISTS = {
+    "/api/v1/communities/{community_id}/grids",
+    "/api/v1/communities/{community_id}/party-orgs",  # a tree; a page of a tree is no tree
+    "/api/v1/funds",
+    "/api/v1/rewards",
+}
+
+
+def test_every_list_route_takes_a_capped_limit_and_a_cursor_or_is_bounded_by_design():
+    paged = []
+    for route in ROUTES:
+        if route.many:
+            assert route.path in BOUNDED_LISTS, f"{route.path} lists without pages"
+            continue
+        declared = route.response._declared_fields if route.response else {}
+        if route.method != "GET" or "next_cursor" not in declared:
+            continue
+        paged.append(route.path)
+        query = route.query._declared_fields if route.query else {}
+        assert {"limit", "cursor"} <= set(query), route.path
+        (cap,) = [v for v in query["limit"].validators if isinstance(v, validate.Range)]
+        assert (cap.min, cap.max, query["limit"].load_default) == (1, MAX_PAGE, 20), route.path
+    assert len(paged) == 8  # appeals, visits, stars, vouchers, donations, ledger, grants, projects
+
+
+NAMEKO_PLAIN_PROXIES = {"RpcProxy", "ClusterRpcProxy", "ServiceRpcProxy", "ServiceProxy"}
+
+
+def _plain_proxies_used(path):
+    """Names of nameko's untimed RPC proxies a module imports or touches."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nameko"):
+            found |= {alias.name for alias in node.names} & NAMEKO_PLAIN_PROXIES
+        elif isinstance(node, ast.Attribute) and node.attr in NAMEKO_PLAIN_PROXIES:
+            found.add(node.attr)
+        elif isinstance(node, ast.Name) and node.id in NAMEKO_PLAIN_PROXIES:
+            found.add(node.id)
+    return found
+
+
+def test_services_and_the_gateway_call_rpc_only_through_the_kernels_timed_proxies():
+    sources = [
+        p
+        for folder in ("services", "gateway")
+        for p in (ROOT / folder).rglob("*.py")
+        if "migrations" not in p.parts
+    ]
+    assert len(sources) > 20
+    offenders = {str(p.relative_to(ROOT)): _plain_proxies_used(p) for p in sources}
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_scan_finds_a_plain_proxy_however_it_is_spelled(tmp_path):
+    module = tmp_path / "service.py"
+    module.write_text(
+        "import nameko.rpc\n"
+        "from nameko.standalone.rpc import ClusterRpcProxy as Cluster\n"
+        "class S:\n    grid = nameko.rpc.RpcProxy('grid')\n"
+    )
+    assert _plain_proxies_used(module) == {"ClusterRpcProxy", "RpcProxy"}
+
+
+def test_logins_wait_until_the_oldest_of_the_last_failures_leaves_the_window():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    window = timedelta(minutes=15)
+    ago = [now - timedelta(minutes=m) for m in (1, 2, 3, 4, 10)]  # newest first
+
+    assert domain.login_retry_after(ago[:4], 5, window, now) == 0
+    assert domain.login_retry_after(ago, 5, window, now) == 5 * 60  # 10 minutes ago + 15
+    assert domain.login_retry_after(ago, 3, window, now) == 12 * 60  # the third newest
+    just = [now - window + timedelta(milliseconds=1)] * 5
+    assert domain.login_retry_after(just, 5, window, now) == 1  # rounded up, never 0
+
+
+def test_login_limits_come_from_config_and_a_bad_value_stops_the_start():
+    assert LoginLimits.from_config({}) == LoginLimits(5, 20, 900)
+    config = {"LOGIN_MAX_FAILURES": "3", "LOGIN_WINDOW_SECONDS": "2.5"}
+    assert LoginLimits.from_config(config) == LoginLimits(3, 20, 2.5)
+    for bad in ("0", "-1", "many"):
+        with pytest.raises(ConfigurationError, match="LOGIN_MAX_FAILURES"):
+            LoginLimits.from_config({"LOGIN_MAX_FAILURES": bad})
+
+
+def test_too_many_requests_crosses_rpc_with_its_retry_after():
+    arrived = deserialize(serialize(TooManyRequests("too many failed logins", retry_after=42)))
+
+    assert type(arrived) is TooManyRequests
+    assert (arrived.status, arrived.retry_after) == (429, 42)
+    assert arrived.headers() == {"Retry-After": "42"}
+    assert arrived.to_json() == {"error": "too_many_requests", "message": "too many failed logins"}
+
+
+def test_the_gateways_body_limit_and_proxy_settings_are_checked():
+    assert max_body_bytes({}) == DEFAULT_MAX_BODY_BYTES == 1024 * 1024
+    assert max_body_bytes({"MAX_BODY_BYTES": "4096"}) == 4096
+    assert trusted_proxies({}) == 0 and trusted_proxies({"TRUSTED_PROXIES": "2"}) == 2
+    for bad in ("0", "-5", "1MB"):
+        with pytest.raises(ConfigurationError, match="MAX_BODY_BYTES"):
+            max_body_bytes({"MAX_BODY_BYTES": bad})
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXIES"):
+        trusted_proxies({"TRUSTED_PROXIES": "-1"})
+
+
+def test_the_client_address_believes_x_forwarded_for_only_as_far_as_trusted_proxies():
+    def request(forwarded=None):
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        builder = EnvironBuilder(headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        return Request(builder.get_environ())
+
+    spoofed = "6.6.6.6, 1.2.3.4, 10.0.0.8"
+    assert client_address(request(spoofed), {}) == "10.0.0.9"
+    assert client_address(request(spoofed), {"TRUSTED_PROXIES": 1}) == "10.0.0.8"
+    assert client_address(request(spoofed), {"TRUSTED_PROXIES": 2}) == "1.2.3.4"
+    # fewer addresses than proxies: the header was not written by them
+    assert client_address(request("1.2.3.4"), {"TRUSTED_PROXIES": 2}) == "10.0.0.9"
+    assert client_address(request(), {"TRUSTED_PROXIES": 1}) == "10.0.0.9"
+
+
+def test_the_openapi_document_gives_413_for_bodies_and_429_with_retry_after_for_login():
+    paths = openapi_document()["paths"]
+    for route in ROUTES:
+        responses = paths[route.path][route.method.lower()]["responses"]
+        assert ("413" in responses) == (route.body is not None), route.path
+    login = paths["/api/v1/auth/login"]["post"]["responses"]
+    assert login["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    for route in ROUTES:
+        if route.query is not None and "limit" in route.query._declared_fields:
+            responses = paths[route.path][route.method.lower()]["responses"]
+            assert "400" in responses, route.path
