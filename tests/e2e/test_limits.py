@@ -79,7 +79,8 @@ def raw_post(suite, path, headers, body):
         connection.close()
 
 
-def test_pages_are_capped_and_walked_by_cursor(suite):
+def test_pages_are_capped_and_bodies_over_the_limit_are_refused_with_413_json(suite):
+    """Page sizes, then request bodies: one suite for both, to keep `make test` short."""
     admin = suite.admin()
     ids = build_community(suite, grids=1)
     worker = suite.anonymous().login(ids["worker_phones"][0], suite.password)
@@ -108,8 +109,6 @@ def test_pages_are_capped_and_walked_by_cursor(suite):
         assert "limit" in over.json()["fields"], route.path
         assert str(MAX_PAGE) in over.json()["fields"]["limit"][0]
 
-
-def test_request_bodies_over_the_limit_are_refused_with_413_in_json_however_sent(suite):
     api, phone, password = suite.anonymous(), suite.admin_phone, suite.password
     json_header = {"Content-Type": "application/json"}
 
@@ -148,7 +147,6 @@ def test_request_bodies_over_the_limit_are_refused_with_413_in_json_however_sent
     assert json.loads(body)["error"] == "invalid_input"
 
     # on a route that takes no body, and on no route at all, the same
-    admin = suite.admin()
     big = b"x" * (MAX_BODY_BYTES + 1)
     assert admin.post("/appeals/x/claim", data=big).status_code == 413
     assert admin.post("/nowhere", data=big).json()["error"] == "payload_too_large"

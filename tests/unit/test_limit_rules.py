@@ -23,8 +23,11 @@ from gateway.http import (
 from gateway.openapi import openapi_document
 from grid import domain
 from grid.logins import LoginLimits
+from grid.models import Visit
+from volunteer.models import Entry
 from yzw_kernel.contracts.paging import MAX_PAGE
-from yzw_kernel.errors import TooManyRequests
+from yzw_kernel.errors import InvalidInput, TooManyRequests
+from yzw_kernel.paging import _cursor, _read
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +162,22 @@ def test_the_openapi_document_gives_413_for_bodies_and_429_with_retry_after_for_
         if route.query is not None and "limit" in route.query._declared_fields:
             responses = paths[route.path][route.method.lower()]["responses"]
             assert "400" in responses, route.path
+
+
+def test_a_cursor_gives_back_the_values_it_was_made_of_and_nothing_else_passes():
+    moment = datetime(2026, 11, 23, 8, 30, 15, 123456, tzinfo=UTC)
+    visits = [Visit.visited_at, Visit.id]
+    assert _read(_cursor([moment, "v-1"]), visits) == [moment, "v-1"]
+    assert _read(_cursor([41]), [Entry.id]) == [41]
+    forged = [
+        ("not base64 at all!", visits),
+        (_cursor([moment, "v-1", "extra"]), visits),
+        (_cursor(["2026-11-23T08:30:15", "v-1"]), visits),  # a time without its zone
+        (_cursor([41, "v-1"]), visits),
+        (_cursor(["41"]), [Entry.id]),
+        (_cursor([True]), [Entry.id]),
+    ]
+    for cursor, order in forged:
+        with pytest.raises(InvalidInput) as refused:
+            _read(cursor, order)
+        assert refused.value.fields == {"cursor": ["not one of this list"]}, cursor
