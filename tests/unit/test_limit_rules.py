@@ -74,11 +74,12 @@ def _plain_proxies_used(path):
 
 
 def test_services_and_the_gateway_call_rpc_only_through_the_kernels_timed_proxies():
+    timed_proxies = ROOT / "kernel" / "yzw_kernel" / "providers.py"  # builds on nameko's
     sources = [
         p
-        for folder in ("services", "gateway")
+        for folder in ("services", "gateway", "kernel")
         for p in (ROOT / folder).rglob("*.py")
-        if "migrations" not in p.parts
+        if "migrations" not in p.parts and p != timed_proxies
     ]
     assert len(sources) > 20
     offenders = {str(p.relative_to(ROOT)): _plain_proxies_used(p) for p in sources}
