@@ -188,6 +188,25 @@ def read_json(request):
         ) from None
 
 
+def refuse_a_body(request):
+    """A route that takes no body says so, rather than dropping what was sent
+    (`{"status": "closed"}` to an action must not look as if it counted)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return
+    try:
+        sent = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        sent = raw
+    if sent in ({}, None):
+        return
+    if isinstance(sent, dict):
+        fields = {name: ["this route takes no body"] for name in sent}
+    else:
+        fields = {"_body": ["this route takes no body"]}
+    raise InvalidInput("this route takes no body", fields)
+
+
 def api(
     method,
     path,
@@ -241,6 +260,8 @@ def api(
             if body is not None:
                 request.json_body = read_json(request)
                 payload = load(body, request.json_body)
+            elif method in ("POST", "PUT", "PATCH", "DELETE"):
+                refuse_a_body(request)
             if query is not None:
                 request.query_values = request.args.to_dict()
                 payload = load(query, request.query_values)

@@ -744,7 +744,22 @@ def test_unknown_and_read_only_fields_in_a_body_are_refused(world):
                 failures.append(f"{kind} {name!r}: {label(route)} → {answer(response)}")
             else:
                 refused.add((route.method, route.path, name))
+    # an action without a body refuses one rather than dropping it
+    for route in [r for r in ROUTES if r.body is None and r.method in ("POST", "PUT", "DELETE")]:
+        try:
+            path, _, _ = build_request(route, world.ids)
+        except NoSample as missing:
+            failures.append(str(missing))
+            continue
+        api = staff if route.auth else Api(world.base_url)
+        response = api.request(route.method, path, json={"status": "closed"})
+        named = response.json().get("fields", {}) if response.status_code == 400 else {}
+        if set(named) != {"status"}:
+            failures.append(f"a body where none is taken: {label(route)} → {answer(response)}")
+        else:
+            refused.add((route.method, route.path, "status"))
     assert not failures, "\n".join(failures)
+    assert ("POST", API_PREFIX + "/appeals/{appeal_id}/withdraw", "status") in refused
     # the examples the issue names are among them
     for method, path, name in (
         ("POST", "/appeals", "status"),
