@@ -54,7 +54,10 @@ def response_for(exc):
         return json_response(exc.status, exc.to_json(), exc.headers())
     if isinstance(exc, HTTPException):
         code = re.sub(r"[^a-z]+", "_", (exc.name or "error").lower()).strip("_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        response = error_response(exc.code or 500, code, exc.description or exc.name)
+        if getattr(exc, "valid_methods", None):  # a 405 names the methods it allows (RFC 9110)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
     if isinstance(exc, RemoteError):
         log.error("unexpected error in a service: %s", exc)
         return error_response(500, "internal_error", "a service failed; the error is logged")

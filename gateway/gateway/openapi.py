@@ -18,6 +18,8 @@ ERROR_TEXT = {
     429: "too many attempts; try again after `Retry-After` seconds",
     503: "a service is unavailable; try again shortly",
 }
+# a path parameter that is not an id, as `year_from_path` reads it
+PATH_SCHEMAS = {"year": {"type": "integer", "minimum": 2000, "maximum": 2100}}
 RETRY_AFTER = {
     "description": "seconds until a new attempt is considered",
     "schema": {"type": "integer", "minimum": 1},
@@ -57,7 +59,7 @@ def build_openapi(routes):
                     "name": n,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "integer" if n == "year" else "string"},
+                    "schema": PATH_SCHEMAS.get(n, {"type": "string"}),
                 }
                 for n in names
             ]

@@ -31,6 +31,7 @@ class VolunteerRoutes:
         body=v.AwardIn,
         response=v.StarsOut,
         status=201,
+        errors=(404,),
     )
     def award_stars(self, request, principal, body):
         return self.volunteer.award(self.principal_of(principal), body_as_sent(request))

@@ -1,6 +1,6 @@
 """Loading input through marshmallow with errors a caller can act on."""
 
-from marshmallow import EXCLUDE, RAISE, ValidationError
+from marshmallow import EXCLUDE, RAISE, ValidationError, fields
 
 from .errors import InvalidInput
 
@@ -17,4 +17,14 @@ def load(schema_cls, data, partial=False, unknown=RAISE):
         raise InvalidInput(f"invalid input: {names}", messages) from None
 
 
-__all__ = ["EXCLUDE", "RAISE", "load"]
+class JsonBoolean(fields.Boolean):
+    """A JSON `true` or `false` in a body, as the OpenAPI document says: not 0, 1 or "yes",
+    which marshmallow's Boolean would take (a query string's "true" still needs Boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+__all__ = ["EXCLUDE", "RAISE", "JsonBoolean", "load"]

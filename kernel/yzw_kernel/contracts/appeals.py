@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from ..validation import JsonBoolean
 from .paging import Cursor, Limit
 
 STATUSES = ("submitted", "dispatched", "claimed", "resolved", "closed", "rejected", "withdrawn")
@@ -41,8 +42,8 @@ class AppealIn(Schema):
     photo_urls = fields.List(
         fields.Url(schemes={"http", "https"}), load_default=list, validate=validate.Length(max=9)
     )
-    confidential = fields.Boolean(load_default=False, metadata={"description": "是否保密"})
-    anonymous = fields.Boolean(load_default=False)
+    confidential = JsonBoolean(load_default=False, metadata={"description": "是否保密"})
+    anonymous = JsonBoolean(load_default=False)
 
 
 class Assignee(Schema):

@@ -6,6 +6,7 @@ a community or to a street (then it serves all the street's communities).
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..validation import JsonBoolean
 from .paging import Cursor, Limit, page_of
 
 CHANNELS = ("directed", "caring", "public_welfare", "leading", "mutual_aid")
@@ -90,7 +91,7 @@ class DonationIn(Schema):
     )
     donor_id = OptionalText(36, metadata={"description": "a person or member organisation"})
     donor_name = OptionalText(100)
-    show_name = fields.Boolean(
+    show_name = JsonBoolean(
         load_default=False,
         metadata={"description": "the donor agreed to be named in the public report"},
     )
@@ -132,7 +133,7 @@ class InKindIn(Schema):
     donor_kind = fields.String(load_default=None, validate=validate.OneOf(DONOR_KINDS))
     donor_id = OptionalText(36)
     donor_name = OptionalText(100)
-    show_name = fields.Boolean(load_default=False)
+    show_name = JsonBoolean(load_default=False)
     project_id = OptionalText(36)
 
 

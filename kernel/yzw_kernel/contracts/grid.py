@@ -6,6 +6,7 @@ again at its RPC boundary, and documents them in the OpenAPI document.
 
 from marshmallow import Schema, fields, validate
 
+from ..validation import JsonBoolean
 from .paging import page_of
 
 HOUSEHOLD_KINDS = ("home", "shop")
@@ -125,7 +126,7 @@ class PersonIn(Schema):
     )
     household_id = fields.String(load_default=None, validate=validate.Length(max=36))
     kind = fields.String(load_default="resident", validate=validate.OneOf(PERSON_KINDS))
-    party_member = fields.Boolean(load_default=False)
+    party_member = JsonBoolean(load_default=False)
     party_membership = fields.String(
         load_default=None,
         validate=validate.OneOf(PARTY_MEMBERSHIPS),
