@@ -62,9 +62,11 @@ def operator(amqp_uri, *args):
 
 
 @pytest.fixture
-def probe(container_factory, test_config, database_url):
+def probe(container_factory, test_config, tmp_path):
+    # retries and dead letters live in the broker, not the database: SQLite is enough
     ProbeService.broken = set()
     ProbeService.attempts = {}
+    database_url = f"sqlite:///{tmp_path}/probe.sqlite3"
     container = container_factory(
         ProbeService, {**test_config, **RETRIES, "DATABASE_URL": database_url}
     )
