@@ -35,7 +35,7 @@ test: venv
 	@scripts/ensure-infra.sh --postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	YZW_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/nameko test tests \
+	YZW_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) scripts/run_tests.sh $(BIN)/nameko \
 	  --amqp-uri $(AMQP_URI) --rabbit-ctl-uri $(RABBIT_API_URI) -p no:cacheprovider -q
 
 # Fault injection at full size (tests/support/chaos.py); a shorter run is in `make test`.
