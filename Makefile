@@ -1,6 +1,7 @@
 # 一张网: `make run` starts the suite with a demo community; `make test` runs every test;
 # `make up` and `make down` start and stop it in containers (docker compose);
-# `make chaos` drives thousands of journeys through the suite under injected faults.
+# `make chaos` drives thousands of journeys through the suite under injected faults;
+# `make bench` measures it against the floor of its own bus (bench/run.py).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -14,7 +15,7 @@ COMPOSE := docker compose -f deploy/docker-compose.yml --env-file deploy/.env
 # nameko 2 imports pkg_resources and eventlet, which print notices at every start
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test chaos lint format venv infra clean up down
+.PHONY: run test chaos bench lint format venv infra clean up down
 
 venv: $(STAMP)
 
@@ -46,6 +47,15 @@ chaos: venv
 	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/python tests/support/chaos.py \
 	  --journeys $(CHAOS_JOURNEYS) --donations $(CHAOS_DONATIONS) \
 	  --amqp-uri $(AMQP_URI) --rabbit-api-uri $(RABBIT_API_URI)
+
+# Benchmarks (bench/run.py): the floor, gateway reads, journeys, a district in bulk on
+# PostgreSQL, memory; writes bench/results/latest.json and latest.md. BENCH_SCALE=0.1
+# loads a tenth of the district (100,000 appeals instead of 1,000,000); 0 skips it.
+BENCH_SCALE ?= 1
+bench: venv
+	@scripts/ensure-infra.sh --postgres
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE) \
+	  --amqp-uri $(AMQP_URI) --rabbit-api-uri $(RABBIT_API_URI) --postgres-url $(TEST_POSTGRES_URL)
 
 lint: venv
 	$(BIN)/ruff check .

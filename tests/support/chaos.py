@@ -248,11 +248,21 @@ def restart_broker(settings, say):
 # -- the services, supervised -------------------------------------------------------
 
 
+# What the chaos run sets for every process: events relayed and retried sooner.
+CHAOS_TUNING = {
+    "OUTBOX_RELAY_INTERVAL": "0.5",
+    "EVENT_RETRY_DELAY": "0.5",
+    "EVENT_MAX_ATTEMPTS": "8",
+    "LOG_LEVEL": "WARNING",
+}
+
+
 class Supervisor:
     """Starts every service once with its faults armed; starts again (unarmed)
-    whatever dies, as `restart: unless-stopped` would."""
+    whatever dies, as `restart: unless-stopped` would. `tuning` is settings
+    every process gets (the benchmark keeps the defaults: no faults, no tuning)."""
 
-    def __init__(self, resources, settings, tally, faults, log_dir, say):
+    def __init__(self, resources, settings, tally, faults, log_dir, say, tuning=None):
         self.tally = tally
         self.say = say
         self.port = _free_port()
@@ -263,10 +273,7 @@ class Supervisor:
             "TOKEN_SECRET": "chaos-" + uuid.uuid4().hex,
             "GATEWAY_ADDRESS": f"127.0.0.1:{self.port}",
             "GATEWAY_SERVICES": ",".join(SERVICES),
-            "OUTBOX_RELAY_INTERVAL": "0.5",
-            "EVENT_RETRY_DELAY": "0.5",
-            "EVENT_MAX_ATTEMPTS": "8",
-            "LOG_LEVEL": "WARNING",
+            **(CHAOS_TUNING if tuning is None else tuning),
         }
         base.pop("YZW_FAULTS", None)
         for service in SERVICES:
@@ -385,6 +392,19 @@ def login(base_url, phone):
     raise Unexpected(f"could not log in as {phone}")
 
 
+@dataclass
+class World:
+    """What build_world made: residents as (client, household id, their grid
+    worker's client), the treasurer's client, the fund, the community and the
+    street admin's client (who administers the community)."""
+
+    residents: list
+    cashier: Client
+    fund_id: str
+    community_id: str
+    admin: Client
+
+
 def build_world(base_url, resources, settings, say):
     """A street with its admin, one community, `grids` grids with a worker
     each, residents spread over the grids' households, a treasurer and a fund."""
@@ -481,7 +501,7 @@ def build_world(base_url, resources, settings, say):
     fund = created("/funds", {"name": "混沌共建实践金", "community_id": community["id"]})
     cashier = Client(base_url, *login(base_url, treasurer_phone), settings.step_deadline)
     say(f"chaos: world ready: {settings.grids} grids, {len(residents)} residents, a fund")
-    return residents, cashier, fund["id"]
+    return World(residents, cashier, fund["id"], community["id"], admin)
 
 
 class Driver:
@@ -728,7 +748,8 @@ def run(settings):
         supervisor = Supervisor(resources, settings, tally, faults, log_dir, say)
         supervisor.start()
         _wait_healthy(supervisor.base_url)
-        residents, cashier, fund_id = build_world(supervisor.base_url, resources, settings, say)
+        world = build_world(supervisor.base_url, resources, settings, say)
+        residents, cashier, fund_id = world.residents, world.cashier, world.fund_id
         duplicator = Duplicator(resources.amqp_uri, tally)
         duplicator.start()
         say(f"chaos: driving {j} journeys and {d} donations with {settings.clients} clients")

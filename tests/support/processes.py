@@ -28,13 +28,15 @@ TARGETS = {
 
 
 class ServiceProcess:
-    """One `nameko run` of one service; `label` is e.g. "volunteer#1"."""
+    """One `nameko run` of one service; `label` is e.g. "volunteer#1". `target`
+    is (config file, "module:Class") for a service that is not in TARGETS."""
 
-    def __init__(self, service, index, env, log_dir):
+    def __init__(self, service, index, env, log_dir, target=None):
         self.service = service
         self.index = index
         self.env = env
         self.log_dir = Path(log_dir)
+        self.target = target or TARGETS[service]
         self.process = None
         self.runs = 0
 
@@ -51,7 +53,7 @@ class ServiceProcess:
         return self.log_dir / f"{self.service}-{self.index}-{self.runs}.log"
 
     def start(self):
-        config, target = TARGETS[self.service]
+        config, target = self.target
         self.runs += 1
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
