@@ -182,10 +182,10 @@ def markdown(r):
     for name, label in (("me", "`GET /me`"), ("dashboard", "dashboard")):
         for clients, f in (r.get("reads", {}).get(name) or {}).items():
             if f.get("cpu_ms_per_request"):
-                cpu_rows.append((f"{label}, {clients} clients, a request", f["cpu_ms_per_request"]))
+                cpu_rows.append((f"{label} ×{clients}, a request", f["cpu_ms_per_request"]))
     for clients, f in (journeys or {}).items():
         if f.get("cpu_ms_per_journey"):
-            cpu_rows.append((f"journey, {clients} clients", f["cpu_ms_per_journey"]))
+            cpu_rows.append((f"journey ×{clients}", f["cpu_ms_per_journey"]))
     if cpu_rows:
         names = list(cpu_rows[0][1])
         lines += [
