@@ -130,8 +130,8 @@ def markdown(r):
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for name, label in (
-            ("me", "`GET /me` (1 RPC)"),
-            ("dashboard", "`GET /communities/{id}/dashboard` (5 RPC, 2 hops)"),
+            ("me", "me, `GET /me` (1 RPC)"),
+            ("dashboard", "dashboard, `GET /communities/{community_id}/dashboard` (5 RPC, 2 hops)"),
         ):
             for clients, f in reads[name].items():
                 share = f["per_second"] * READ_RPC[name] / pipelined
