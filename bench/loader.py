@@ -32,9 +32,8 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-import pg8000.native
+import pg_admin
 
 CATEGORY_HOURS = {  # services/appeals/config.yml DEADLINES.by_category
     "legacy": 336,
@@ -130,17 +129,6 @@ def stable_id(tag, kind, n):
     return str(uuid.UUID("".join(digest)))
 
 
-def _connect(url):
-    parts = urlsplit(url)
-    return pg8000.native.Connection(
-        user=parts.username or "postgres",
-        password=parts.password,
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        database=parts.path.lstrip("/"),
-    )
-
-
 def _array(values):
     return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]"
 
@@ -186,7 +174,7 @@ class District:
     ADMIN, TREASURER = 1, 2  # person numbers of each community's admin and treasurer
 
     def _run(self, service, statements, params=None):
-        connection = _connect(self.urls[service])
+        connection = pg_admin.connect(self.urls[service])
         try:
             connection.run("SET synchronous_commit = off")
             connection.run("SET maintenance_work_mem = '256MB'")
@@ -201,7 +189,7 @@ class District:
             connection.close()
 
     def _scalar(self, service, sql, **params):
-        connection = _connect(self.urls[service])
+        connection = pg_admin.connect(self.urls[service])
         try:
             return connection.run(sql, **params)[0][0]
         finally:
@@ -317,7 +305,7 @@ class District:
         rows (a sort) is many times cheaper than keeping it in step row by row. A
         primary key, a unique constraint or a foreign key the rows break fails the
         load when it is put back."""
-        connection = _connect(self.urls[service])
+        connection = pg_admin.connect(self.urls[service])
         try:
             names = _array(tables)
             # foreign keys from these tables, and into them from any other
@@ -374,7 +362,7 @@ class District:
         """Each year's numbers continue what the counter held before the load
         (the run's own appeals), and the counter moves past all the load will use."""
         starts, ends = self._year_starts()
-        connection = _connect(self.urls["appeals"])
+        connection = pg_admin.connect(self.urls["appeals"])
         try:
             held = dict(
                 connection.run("SELECT key, value FROM counters WHERE key LIKE 'appeal-number-%'")
@@ -644,7 +632,7 @@ class District:
     def _analyze(self, service, tables):
         """What autovacuum would do before long: statistics for the planner, and the
         visibility map that lets an index answer alone."""
-        connection = _connect(self.urls[service])
+        connection = pg_admin.connect(self.urls[service])
         try:
             for table in tables:
                 began = time.perf_counter()

@@ -6,7 +6,7 @@ import os
 import uuid
 from urllib.parse import urlparse
 
-import pg8000.native
+import pg_admin
 import pytest
 from nameko.testing.utils import find_free_port
 
@@ -19,14 +19,7 @@ DEMO_PASSWORD = "yizhangwang"
 
 
 def _pg_admin():
-    url = urlparse(PG_ADMIN_URL)
-    return pg8000.native.Connection(
-        user=url.username or "postgres",
-        password=url.password,
-        host=url.hostname or "127.0.0.1",
-        port=url.port or 5432,
-        database=url.path.lstrip("/") or "postgres",
-    )
+    return pg_admin.connect(PG_ADMIN_URL)
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import pg8000.native  # noqa: E402
+import pg_admin  # noqa: E402
 import requests  # noqa: E402
 from kombu import Connection, Exchange, Producer, Queue  # noqa: E402
 from processes import ServiceProcess  # noqa: E402
@@ -139,14 +139,7 @@ class Resources:
             admin.close()
 
     def _postgres(self):
-        url = urlsplit(self.settings.postgres_url)
-        return pg8000.native.Connection(
-            user=url.username or "postgres",
-            password=url.password,
-            host=url.hostname or "127.0.0.1",
-            port=url.port or 5432,
-            database=url.path.lstrip("/") or "postgres",
-        )
+        return pg_admin.connect(self.settings.postgres_url)
 
     def remove(self):
         try:
