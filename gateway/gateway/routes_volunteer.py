@@ -63,6 +63,19 @@ class VolunteerRoutes:
 
     @api(
         "GET",
+        "/teams",
+        summary="A community's volunteer teams by name, with their members (its own people)",
+        tag="volunteering",
+        audience="signed_in",
+        query=v.TeamQuery,
+        response=v.TeamOut,
+        many=True,
+    )
+    def list_teams(self, request, principal, body):
+        return self.volunteer.list_teams(self.principal_of(principal), query_as_sent(request))
+
+    @api(
+        "GET",
         "/teams/{team_id}",
         summary="A team and its members",
         tag="volunteering",
@@ -104,6 +117,18 @@ class VolunteerRoutes:
 
     @api(
         "GET",
+        "/activities",
+        summary="A community's activities, newest start first, by team and status, by cursor",
+        tag="volunteering",
+        audience="signed_in",
+        query=v.ActivityQuery,
+        response=v.ActivityPageOut,
+    )
+    def list_activities(self, request, principal, body):
+        return self.volunteer.list_activities(self.principal_of(principal), query_as_sent(request))
+
+    @api(
+        "GET",
         "/activities/{activity_id}",
         summary="An activity",
         tag="volunteering",
@@ -112,6 +137,18 @@ class VolunteerRoutes:
     )
     def get_activity(self, request, principal, body, activity_id):
         return self.volunteer.get_activity(self.principal_of(principal), activity_id)
+
+    @api(
+        "GET",
+        "/activities/{activity_id}/signups",
+        summary="Who signed up, with their times (the team's leader, the community's staff)",
+        tag="volunteering",
+        audience="signed_in",
+        response=v.SignUpOut,
+        many=True,
+    )
+    def list_sign_ups(self, request, principal, body, activity_id):
+        return self.volunteer.list_sign_ups(self.principal_of(principal), activity_id)
 
     @api(
         "POST",

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from .paging import MAX_PAGE, page_of
+from .paging import MAX_PAGE, Cursor, Limit, page_of
 
 TEAM_FOCUSES = (
     "policy_outreach",
@@ -15,6 +15,7 @@ TEAM_FOCUSES = (
     "other",
 )
 PERIODS = ("month", "year", "all")
+ACTIVITY_STATUSES = ("open", "completed")
 
 
 def Text(max_length, **kw):
@@ -45,6 +46,11 @@ class TeamOut(Schema):
     focus = fields.String(required=True)
     leader_id = fields.String(required=True)
     members = fields.List(fields.String(), required=True)
+    member_count = fields.Integer(required=True, metadata={"description": "the leader included"})
+
+
+class TeamQuery(Schema):
+    community_id = Text(36)
 
 
 class ActivityIn(Schema):
@@ -71,6 +77,17 @@ class ActivityOut(Schema):
     status = fields.String(required=True)
 
 
+ActivityPageOut = page_of(ActivityOut, "ActivityPageOut")
+
+
+class ActivityQuery(Schema):
+    community_id = Text(36)
+    team_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36))
+    status = fields.String(load_default=None, validate=validate.OneOf(ACTIVITY_STATUSES))
+    cursor = Cursor()
+    limit = Limit()
+
+
 class AttendanceIn(Schema):
     person_id = fields.String(
         load_default=None, metadata={"description": "the team leader records someone else"}
@@ -83,7 +100,10 @@ class AttendanceIn(Schema):
 class SignUpOut(Schema):
     activity_id = fields.String(required=True)
     person_id = fields.String(required=True)
-    status = fields.String(required=True)
+    person_name = fields.String(
+        metadata={"description": "in the list of an activity's sign-ups, when the service knows it"}
+    )
+    status = fields.String(required=True, metadata={"description": "signed_up or cancelled"})
     checked_in_at = fields.String(allow_none=True)
     checked_out_at = fields.String(allow_none=True)
     minutes = fields.Integer(required=True)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 
 from yzw_kernel.contracts import volunteer as contract
 from yzw_kernel.contracts.paging import PageQuery
@@ -252,16 +252,33 @@ def community_summary(tx, principal, community_id):
 # -- teams and activities --------------------------------------------------------
 
 
+def _team_views(session, teams):
+    """Teams with their members, the members of all of them read in one query."""
+    members = {team.id: [] for team in teams}
+    if teams:
+        rows = session.execute(
+            select(TeamMember.team_id, TeamMember.person_id).where(
+                TeamMember.team_id.in_(list(members))
+            )
+        )
+        for team_id, person_id in rows:
+            members[team_id].append(person_id)
+    return [
+        {
+            "id": team.id,
+            "community_id": team.community_id,
+            "name": team.name,
+            "focus": team.focus,
+            "leader_id": team.leader_id,
+            "members": sorted(members[team.id]),
+            "member_count": len(members[team.id]),
+        }
+        for team in teams
+    ]
+
+
 def _team_view(session, team):
-    members = session.scalars(select(TeamMember.person_id).where(TeamMember.team_id == team.id))
-    return {
-        "id": team.id,
-        "community_id": team.community_id,
-        "name": team.name,
-        "focus": team.focus,
-        "leader_id": team.leader_id,
-        "members": sorted(members),
-    }
+    return _team_views(session, [team])[0]
 
 
 def create_team(tx, principal, data):
@@ -319,6 +336,17 @@ def get_team(tx, principal, team_id):
     return _team_view(tx.session, team)
 
 
+def list_teams(tx, principal, query):
+    """A community's teams by name, whole: only its staff add them, a handful each."""
+    principal = Principal(principal)
+    query = load(contract.TeamQuery, query)
+    _require(principal.belongs_to_community(query["community_id"]), "see another community's teams")
+    teams = tx.session.scalars(
+        select(Team).where(Team.community_id == query["community_id"]).order_by(Team.name, Team.id)
+    ).all()
+    return _team_views(tx.session, teams)
+
+
 def _activity_view(activity):
     return {
         c: getattr(activity, c)
@@ -356,8 +384,26 @@ def get_activity(tx, principal, activity_id):
     return _activity_view(activity)
 
 
-def _signup_view(signup):
-    return {
+def list_activities(tx, principal, query):
+    """A community's activities, newest start first, a page at a time."""
+    principal = Principal(principal)
+    query = load(contract.ActivityQuery, query)
+    _require(
+        principal.belongs_to_community(query["community_id"]),
+        "see another community's activities",
+    )
+    stmt = select(Activity).where(Activity.community_id == query["community_id"])
+    if query["team_id"]:
+        stmt = stmt.where(Activity.team_id == query["team_id"])
+    if query["status"]:
+        stmt = stmt.where(Activity.status == query["status"])
+    order = [Activity.starts_at, Activity.id]
+    activities, next_cursor = keyset_page(tx.session, stmt, order, query, descending=True)
+    return {"items": [_activity_view(a) for a in activities], "next_cursor": next_cursor}
+
+
+def _signup_view(signup, person_name=None):
+    view = {
         "activity_id": signup.activity_id,
         "person_id": signup.person_id,
         "status": signup.status,
@@ -365,6 +411,36 @@ def _signup_view(signup):
         "checked_out_at": iso(signup.checked_out_at),
         "minutes": signup.minutes,
     }
+    if person_name:
+        view["person_name"] = person_name
+    return view
+
+
+def list_sign_ups(tx, principal, activity_id):
+    """Who signed up, for the team's leader and the community's staff: those still
+    signed up first, then the cancelled, by name. Bounded by the activity's capacity
+    (and the few who cancelled), so whole."""
+    principal = Principal(principal)
+    activity = get_one(tx.session, Activity, activity_id, "activity")
+    team = tx.session.get(Team, activity.team_id)
+    _require(
+        principal.id == team.leader_id or _community_staff(principal, activity.community_id),
+        "see who signed up for this activity",
+    )
+    # the name comes from the person's red-star account, learnt from grid.person_registered
+    rows = tx.session.execute(
+        select(SignUp, Account.name)
+        .outerjoin(
+            Account, and_(Account.owner_kind == "person", Account.owner_id == SignUp.person_id)
+        )
+        .where(SignUp.activity_id == activity.id)
+        .order_by(
+            case((SignUp.status == "signed_up", 0), else_=1),
+            func.coalesce(Account.name, ""),
+            SignUp.person_id,
+        )
+    ).all()
+    return [_signup_view(signup, name) for signup, name in rows]
 
 
 def _open_activity(session, activity_id):

@@ -68,12 +68,24 @@ class VolunteerService(StoreBacked):
         return self._run(app.get_team, principal, team_id)
 
     @rpc
+    def list_teams(self, principal, query):
+        return self._run(app.list_teams, principal, query)
+
+    @rpc
     def create_activity(self, principal, data):
         return self._run(app.create_activity, principal, data)
 
     @rpc
     def get_activity(self, principal, activity_id):
         return self._run(app.get_activity, principal, activity_id)
+
+    @rpc
+    def list_activities(self, principal, query):
+        return self._run(app.list_activities, principal, query)
+
+    @rpc
+    def list_sign_ups(self, principal, activity_id):
+        return self._run(app.list_sign_ups, principal, activity_id)
 
     @rpc
     def sign_up(self, principal, activity_id):
