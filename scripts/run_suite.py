@@ -1,8 +1,10 @@
 """`make run`: every service and the gateway on this machine, with a demo community.
 
-Embedded defaults: a SQLite file per service under var/, RabbitMQ on
-localhost. Set AMQP_URI or <SERVICE>_DATABASE_URL to use others. Ctrl-C
-stops everything cleanly.
+Embedded defaults: a SQLite file per service under var/ (YZW_VAR_DIR names
+another folder), RabbitMQ on localhost, the gateway on port 8000
+(GATEWAY_PORT). Set AMQP_URI or <SERVICE>_DATABASE_URL to use others. The web
+console is served from web/dist, which `make run` builds first. Ctrl-C stops
+everything cleanly.
 """
 
 import os
@@ -15,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("YZW_VAR_DIR") or ROOT / "var").resolve()
 BIN = Path(sys.executable).parent
 PORT = os.environ.get("GATEWAY_PORT", "8000")
 
@@ -55,12 +57,14 @@ def wait_healthy(url, processes, seconds=60):
 
 
 def main():
-    VAR.mkdir(exist_ok=True)
+    VAR.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.setdefault("TOKEN_SECRET", token_secret())
     env.setdefault("GATEWAY_ADDRESS", f"0.0.0.0:{PORT}")
     env["PYTHONWARNINGS"] = "ignore"  # eventlet's and pkg_resources' notices, every start
     present = [s for s in SERVICES if (ROOT / s[1]).exists()]
+    for name, _, _ in present:
+        env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite:///{VAR}/{name}.sqlite3")
     env["GATEWAY_SERVICES"] = ",".join(name for name, _, _ in present)
 
     print("run: migrating and loading the demo community ...", flush=True)
@@ -102,6 +106,8 @@ def main():
 
     print(f"""
 一张网 is running.
+  Office:   http://127.0.0.1:{PORT}/            (community office console)
+  Resident: http://127.0.0.1:{PORT}/h5          (phone page)
   API:      http://127.0.0.1:{PORT}/api/v1
   OpenAPI:  http://127.0.0.1:{PORT}/api/v1/openapi.json
   Health:   {health}

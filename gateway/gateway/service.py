@@ -9,6 +9,7 @@ from nameko.dependency_providers import Config
 from yzw_kernel.errors import DomainError
 from yzw_kernel.providers import ServiceDirectory
 
+from .console import ConsoleRoutes
 from .http import api, json_response
 from .openapi import openapi_document
 from .routes_appeals import AppealRoutes
@@ -32,6 +33,7 @@ class GatewayService(
     VolunteerRoutes,
     FundingRoutes,
     DashboardRoutes,
+    ConsoleRoutes,
 ):
     name = "gateway"
     services = ServiceDirectory()
