@@ -113,6 +113,19 @@ class FundingRoutes:
         )
 
     @api(
+        "GET",
+        "/funds/{fund_id}/in-kind",
+        summary="A fund's in-kind gifts, newest first, by cursor (the community's staff)",
+        tag="funds",
+        query=PageQuery,
+        response=f.InKindPageOut,
+    )
+    def list_in_kind(self, request, principal, body, fund_id):
+        return self.funding.list_in_kind(
+            self.principal_of(principal), fund_id, query_as_sent(request)
+        )
+
+    @api(
         "POST",
         "/funds/{fund_id}/transactions/{transaction_id}/reversal",
         summary="Correct a ledger transaction by a reversing one, with a reason (treasurer)",

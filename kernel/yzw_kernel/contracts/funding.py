@@ -149,6 +149,9 @@ class InKindOut(Schema):
     received_at = fields.String(required=True)
 
 
+InKindPageOut = page_of(InKindOut, "InKindPageOut")
+
+
 class ReversalIn(Schema):
     reason = Text(500)
 

@@ -246,6 +246,18 @@ def register_in_kind(tx, principal, fund_id, data):
     return in_kind_view(gift, public=False)
 
 
+def list_in_kind(tx, principal, fund_id, query=None):
+    """Newest first, a page at a time, donors named as recorded: for the fund's staff."""
+    query = load(PageQuery, query or {})
+    principal = Principal(principal)
+    fund = access.get_fund(tx.session, fund_id)
+    principal.require(access.fund_staff(principal, fund), "see this fund's in-kind gifts")
+    stmt = select(InKindGift).where(InKindGift.fund_id == fund.id)
+    order = [InKindGift.received_at, InKindGift.id]
+    gifts, next_cursor = keyset_page(tx.session, stmt, order, query, descending=True)
+    return {"items": [in_kind_view(g, public=False) for g in gifts], "next_cursor": next_cursor}
+
+
 def in_kind_view(gift, public=True):
     return {
         "id": gift.id,

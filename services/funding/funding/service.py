@@ -71,6 +71,10 @@ class FundingService(StoreBacked):
         return self._run(funds.register_in_kind, principal, fund_id, data)
 
     @rpc
+    def list_in_kind(self, principal, fund_id, query=None):
+        return self._run(funds.list_in_kind, principal, fund_id, query)
+
+    @rpc
     def reverse(self, principal, fund_id, transaction_id, data):
         return self._run(funds.reverse, principal, fund_id, transaction_id, data)
 
