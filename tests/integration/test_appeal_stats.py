@@ -8,17 +8,18 @@ timestamps are set to known values so the medians can be worked out by hand."""
 
 import random
 import statistics
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_client import build_community, next_phone
 from conftest import APPEALS_TEST_CONFIG
-from sqlalchemy import update
+from sqlalchemy import text, update
 from usecases import run
 
 from appeals import app, domain
 from appeals import stats as appeal_stats
-from appeals.models import Appeal
+from appeals.models import Appeal, TimelineEntry
 from appeals.service import MIGRATIONS
 from yzw_kernel.db import Store
 from yzw_kernel.errors import Forbidden, InvalidInput
@@ -240,6 +241,125 @@ def test_a_query_names_a_community_or_a_grid(store, query):
         run(store, appeal_stats.stats, ADMIN, query)
 
 
+# -- satisfaction by month ---------------------------------------------------------------
+
+MONTHLY = "community-m"
+
+
+def rated(store, score, grid="grid-m1", community=MONTHLY, again=None):
+    """An appeal raised by a resident, claimed, resolved and rated `score` now; rated
+    `again` after its handler resolves it once more, if the first rating reopened it."""
+    home = f"home-{uuid.uuid4().hex[:8]}"
+    resident = principal(f"resident-{home}", home, community=community)
+    worker = principal(f"worker-{grid}", grid_roles=[(grid, "grid_worker")], community=community)
+    place = {
+        "household": {"id": home},
+        "grid": {"id": grid, "name": grid, "community_id": community, "street_id": STREET},
+        "grid_staff": [],
+    }
+    data = {"category": "daily", "title": "路灯不亮", "description": "d", "household_id": home}
+    appeal_id = run(store, app.submit, resident, place, data, SETTINGS)["id"]
+    for score_now in (score, again) if again is not None else (score,):
+        run(store, app.claim, worker, appeal_id)
+        run(store, app.resolve, worker, appeal_id, {"resolution": "已修好"})
+        run(store, app.rate, resident, appeal_id, {"score": score_now}, SETTINGS)
+    return appeal_id
+
+
+def month_label(moment, months_back=0):
+    index = moment.year * 12 + moment.month - 1 - months_back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def none_rated(month):
+    return {"month": month, "rated": 0, "satisfied": 0, "satisfaction": None}
+
+
+def test_satisfaction_by_month_counts_this_months_ratings_and_zeros_before(store):
+    for score, grid in ((5, "grid-m1"), (4, "grid-m2"), (2, "grid-m1")):  # the 2 reopens it
+        rated(store, score, grid)
+    rated(store, 3, "grid-9", community="community-2")  # elsewhere: not counted
+    admin = principal("admin-m", admin_roles=[("community_admin", MONTHLY, None)])
+    now = utcnow()
+
+    result = run(store, appeal_stats.stats, admin, {"community_id": MONTHLY})
+
+    months = result["satisfaction_by_month"]
+    assert [m["month"] for m in months] == [month_label(now, back) for back in range(11, -1, -1)]
+    assert months[-1] == {
+        "month": month_label(now),
+        "rated": 3,
+        "satisfied": 2,
+        "satisfaction": round(2 / 3, 4),
+    }
+    assert months[-1]["satisfaction"] == pytest.approx(0.667, abs=0.001)
+    assert months[:-1] == [none_rated(m["month"]) for m in months[:-1]]
+    assert (result["rated"], result["satisfaction"]) == (3, round(2 / 3, 4))
+    # a grid's months count its own ratings
+    grid = run(store, appeal_stats.stats, admin, {"grid_id": "grid-m1"})["satisfaction_by_month"]
+    assert (grid[-1]["rated"], grid[-1]["satisfied"], grid[-1]["satisfaction"]) == (2, 1, 0.5)
+    # a community without ratings: twelve empty months
+    fresh = principal("fresh-admin", admin_roles=[("community_admin", "community-3", None)])
+    empty = run(store, appeal_stats.stats, fresh, {"community_id": "community-3"})
+    assert empty["satisfaction_by_month"] == [none_rated(m["month"]) for m in months]
+
+
+def test_each_rating_counts_once_in_the_utc_month_it_was_given(store, monkeypatch):
+    now = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(appeal_stats, "utcnow", lambda: now)
+    closed_at = {
+        rated(store, 5): datetime(2026, 2, 1, tzinfo=UTC),  # the window's first instant
+        rated(store, 4): datetime(2026, 1, 31, 23, 59, 59, tzinfo=UTC),  # just before it
+        # 2 reopened it, then 3 closed it: its latest rating, in December, alone counts
+        rated(store, 2, again=3): datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+        rated(store, 5): datetime(2027, 1, 2, tzinfo=UTC),
+        rated(store, 4): datetime(2027, 1, 15, 11, 0, tzinfo=UTC),
+    }
+    reopened = rated(store, 1)  # reopened 重办 and not rated since: rated when it reopened
+    with store.transaction() as tx:
+        for appeal_id, moment in closed_at.items():
+            tx.session.execute(
+                update(Appeal).where(Appeal.id == appeal_id).values(closed_at=moment)
+            )
+        tx.session.execute(
+            update(TimelineEntry)
+            .where(TimelineEntry.action == "reopen")
+            .values(at=datetime(2026, 8, 1, tzinfo=UTC))
+        )
+        tx.session.execute(
+            update(TimelineEntry)
+            .where(TimelineEntry.appeal_id == reopened, TimelineEntry.action == "reopen")
+            .values(at=datetime(2026, 10, 10, 8, 0, tzinfo=UTC))
+        )
+    if store.engine.dialect.name == "postgresql":
+        # the database may keep Beijing time, where 一张网 runs: the months are still UTC's
+        with store.engine.connect() as connection:
+            name = connection.scalar(text("SELECT current_database()"))
+            connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'Asia/Shanghai'"))
+            connection.commit()
+        store.engine.dispose()
+    admin = principal("admin-m", admin_roles=[("community_admin", MONTHLY, None)])
+
+    months = run(store, appeal_stats.stats, admin, {"community_id": MONTHLY})[
+        "satisfaction_by_month"
+    ]
+
+    def counted(ratings, satisfied, share):
+        return {"rated": ratings, "satisfied": satisfied, "satisfaction": share}
+
+    expected = {
+        "2026-02": counted(1, 1, 1.0),
+        "2026-10": counted(1, 0, 0.0),
+        "2026-12": counted(1, 0, 0.0),
+        "2027-01": counted(2, 2, 1.0),
+    }
+    labels = [f"2026-{m:02d}" for m in range(2, 13)] + ["2027-01"]
+    assert months == [
+        {"month": label, **expected[label]} if label in expected else none_rated(label)
+        for label in labels
+    ]
+
+
 # -- through the gateway ---------------------------------------------------------------
 
 
@@ -264,6 +384,14 @@ def test_the_gateway_reports_haiwei_67_to_the_office_and_refuses_residents(suite
     assert body["by_status"]["closed"] == 24 and body["by_source"]["resident_app"] == 28
     assert (body["median_hours_to_claim"], body["median_hours_to_resolve"]) == (20.5, 26.5)
     assert (body["rated"], body["satisfaction"], body["overdue"]) == (26, 0.7692, 6)
+    # all 26 were rated just now: this month's, and the eleven before are empty
+    months = body["satisfaction_by_month"]
+    assert len(months) == 12 and months[-1]["month"] == month_label(utcnow())
+    assert months[-1] == {**months[-1], "rated": 26, "satisfied": 20, "satisfaction": 0.7692}
+    assert {(m["rated"], m["satisfaction"]) for m in months[:-1]} == {(0, None)}
+    board = office.get(f"/communities/{ids['community']}/dashboard")
+    assert board.status_code == 200, board.text
+    assert board.json()["appeals"]["satisfaction_by_month"] == months
     grid = office.get(f"/stats/appeals?grid_id={ids['grids'][1]}")
     assert grid.status_code == 200 and grid.json()["total"] == 23
     worker = suite.anonymous().login(ids["worker_phones"][0], suite.password)

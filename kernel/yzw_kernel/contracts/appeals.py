@@ -203,6 +203,15 @@ class StatsQuery(Schema):
     grid_id = fields.String()
 
 
+class MonthSatisfactionOut(Schema):
+    month = fields.String(required=True, metadata={"example": "2026-03"})
+    rated = fields.Integer(required=True, metadata={"description": "ratings given that month"})
+    satisfied = fields.Integer(required=True, metadata={"description": "of them, 4 or 5"})
+    satisfaction = fields.Float(
+        allow_none=True, metadata={"description": "satisfied / rated; null with no ratings"}
+    )
+
+
 class StatsOut(Schema):
     community_id = fields.String(allow_none=True)
     grid_id = fields.String(allow_none=True)
@@ -218,3 +227,11 @@ class StatsOut(Schema):
         allow_none=True, metadata={"description": "share of ratings of 4 or 5"}
     )
     overdue = fields.Integer(required=True)
+    satisfaction_by_month = fields.List(
+        fields.Nested(MonthSatisfactionOut),
+        required=True,
+        metadata={
+            "description": "the last 12 calendar months (UTC), oldest first, the current one "
+            "last; each appeal's latest rating, in the month it was given"
+        },
+    )

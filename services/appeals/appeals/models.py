@@ -32,6 +32,7 @@ STATS_COLUMNS = [
     "deadline_at",
     "claimed_at",
     "resolved_at",
+    "closed_at",
 ]
 
 

@@ -4,9 +4,12 @@ Counts come from one GROUP BY over the scope's appeals, so a million appeals
 cost one scan and a few hundred rows back, never a row per appeal. The two
 medians are computed by the database: PostgreSQL's `percentile_cont`; on
 SQLite, the middle one or two durations of the sorted list, fetched alone.
+Satisfaction by month is one more GROUP BY, a row per month that had ratings.
 """
 
-from sqlalchemy import case, func, literal_column, select
+from datetime import UTC, datetime
+
+from sqlalchemy import case, func, literal_column, select, union_all
 
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Forbidden, InvalidInput
@@ -15,9 +18,11 @@ from yzw_kernel.types import utcnow
 from yzw_kernel.validation import load
 
 from . import domain
-from .models import Appeal
+from .models import Appeal, TimelineEntry
 
 SECONDS_PER_HOUR = 3600.0
+# satisfaction_by_month: this many calendar months (UTC), the current one last
+MONTHS = 12
 
 
 def stats(tx, principal, query):
@@ -34,12 +39,14 @@ def stats(tx, principal, query):
     else:
         scope = Appeal.grid_id == grid_id
         _require_grid_staff(session, principal, grid_id)
+    now = utcnow()
     return {
         "community_id": community_id,
         "grid_id": grid_id,
-        **_counts(session, scope, utcnow()),
+        **_counts(session, scope, now),
         "median_hours_to_claim": _median_hours(session, scope, Appeal.claimed_at),
         "median_hours_to_resolve": _median_hours(session, scope, Appeal.resolved_at),
+        "satisfaction_by_month": _satisfaction_by_month(session, scope, now),
     }
 
 
@@ -113,6 +120,80 @@ def _counts(session, scope, now):
         "satisfaction": round(happy / rated, 4) if rated else None,
         "overdue": late,
     }
+
+
+# -- satisfaction by month ---------------------------------------------------------
+
+
+def _satisfaction_by_month(session, scope, now):
+    """Ratings given in each of the last MONTHS calendar months, oldest first.
+
+    An appeal counts once, with its latest rating, like `rated` and `satisfaction`
+    above, in the month that rating was given. A rating of 3 or more closed the
+    appeal then (`closed_at`); one of 2 or less reopened it (重办) and left no
+    time on the appeal, so its time is that of its latest `reopen` in the
+    timeline. Both kinds are counted in one statement, grouped by month.
+    """
+    months = _last_months(now, MONTHS)
+    since = datetime(*months[0], 1, tzinfo=UTC)
+    closed = select(Appeal.closed_at.label("rated_at"), Appeal.rating.label("rating")).where(
+        scope, Appeal.rating.is_not(None), Appeal.closed_at >= since
+    )
+    reopened_at = func.max(TimelineEntry.at)
+    reopened = (
+        select(reopened_at.label("rated_at"), Appeal.rating.label("rating"))
+        .join(TimelineEntry, TimelineEntry.appeal_id == Appeal.id)
+        .where(
+            scope,
+            Appeal.rating.is_not(None),
+            Appeal.closed_at.is_(None),
+            TimelineEntry.action == "reopen",
+        )
+        .group_by(Appeal.id, Appeal.rating)
+        .having(reopened_at >= since)
+    )
+    ratings = union_all(closed, reopened).subquery("ratings")
+    # the month computed below the GROUP BY: PostgreSQL would not match the format
+    # string bound twice, once in the column and once in the grouping
+    by_month = select(
+        _month_of(session, ratings.c.rated_at).label("month"), ratings.c.rating
+    ).subquery("by_month")
+    satisfied = by_month.c.rating >= domain.SATISFIED_AT_OR_ABOVE
+    counted = {
+        month: (int(rated), int(happy or 0))
+        for month, rated, happy in session.execute(
+            select(
+                by_month.c.month, func.count(), func.sum(case((satisfied, 1), else_=0))
+            ).group_by(by_month.c.month)
+        )
+    }
+    answer = []
+    for year, month in months:
+        label = f"{year:04d}-{month:02d}"
+        rated, happy = counted.get(label, (0, 0))
+        answer.append(
+            {
+                "month": label,
+                "rated": rated,
+                "satisfied": happy,
+                "satisfaction": round(happy / rated, 4) if rated else None,
+            }
+        )
+    return answer
+
+
+def _last_months(now, count):
+    """(year, month) of the `count` calendar months up to and including now's, in UTC."""
+    now = now.astimezone(UTC)
+    index = now.year * 12 + now.month - 1
+    return [(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
+
+
+def _month_of(session, moment):
+    """YYYY-MM of a UTC timestamp, by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
+    return func.strftime("%Y-%m", moment)  # SQLite keeps naive UTC
 
 
 # -- medians ---------------------------------------------------------------------
