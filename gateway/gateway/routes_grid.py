@@ -29,7 +29,8 @@ class GridRoutes:
     @api(
         "GET",
         "/me",
-        summary="Who I am: person, roles, household, grid and its staff",
+        summary="Who I am: person, roles, household, grid and its staff, "
+        "and the communities and grids where I work",
         tag="people",
         audience="signed_in",
         response=g.MeOut,
@@ -194,6 +195,43 @@ class GridRoutes:
     def coverage(self, request, principal, body, community_id):
         return self.grid.coverage(principal, community_id)
 
+    @api(
+        "GET",
+        "/communities/{community_id}/tree",
+        summary="A community's estates, buildings and units with household counts, "
+        "and its grids with their staff (the community's staff)",
+        tag="places",
+        audience="staff",
+        response=g.CommunityTreeOut,
+    )
+    def community_tree(self, request, principal, body, community_id):
+        return self.grid.community_tree(principal, community_id)
+
+    @api(
+        "GET",
+        "/units/{unit_id}/households",
+        summary="The households of a unit and who lives in each (the grid's staff)",
+        tag="places",
+        audience="staff",
+        response=g.UnitHouseholdOut,
+        many=True,
+    )
+    def unit_households(self, request, principal, body, unit_id):
+        return self.grid.unit_households(principal, unit_id)
+
+    @api(
+        "GET",
+        "/communities/{community_id}/people",
+        summary="Find people of a community by name or phone prefix, to pick an assignee",
+        tag="people",
+        query=g.PeopleQuery,
+        audience="staff",
+        response=g.PersonMatchOut,
+        many=True,
+    )
+    def search_people(self, request, principal, body, community_id):
+        return self.grid.search_people(principal, community_id, query_as_sent(request))
+
     # -- roles ---------------------------------------------------------------
 
     @api(
@@ -282,6 +320,18 @@ class GridRoutes:
     )
     def create_member_org(self, request, principal, body):
         return self.grid.create_member_org(principal, body_as_sent(request))
+
+    @api(
+        "GET",
+        "/communities/{community_id}/member-orgs",
+        summary="The community's member organisations 共建单位",
+        tag="party",
+        audience="staff",
+        response=g.MemberOrgOut,
+        many=True,
+    )
+    def list_member_orgs(self, request, principal, body, community_id):
+        return self.grid.list_member_orgs(principal, community_id)
 
     @api(
         "PUT",

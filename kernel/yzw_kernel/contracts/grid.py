@@ -218,12 +218,123 @@ class LocateOut(Schema):
     grid_staff = fields.List(fields.Nested(StaffOut), required=True)
 
 
+class MyCommunityOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "the roles I hold there, sorted: community_admin, treasurer, "
+            "grid_worker...; street_admin in every community of my street"
+        },
+    )
+
+
+class MyGridOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    community_id = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
 class MeOut(Schema):
     person = fields.Nested(PersonOut, required=True)
     roles = fields.List(fields.String(), required=True)
     household = fields.Nested(HouseholdOut, allow_none=True)
     grid = fields.Nested(GridOut, allow_none=True)
     grid_staff = fields.List(fields.Nested(StaffOut), required=True)
+    communities = fields.List(
+        fields.Nested(MyCommunityOut),
+        required=True,
+        metadata={"description": "where I work: communities I administer or hold a grid role in"},
+    )
+    staff_grids = fields.List(
+        fields.Nested(MyGridOut),
+        required=True,
+        metadata={"description": "the grids where I hold a role"},
+    )
+
+
+class PlaceRefOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class UnitTreeOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    households = fields.Integer(required=True, metadata={"description": "how many households"})
+
+
+class BuildingTreeOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    grid_id = fields.String(required=True)
+    units = fields.List(fields.Nested(UnitTreeOut), required=True)
+
+
+class EstateTreeOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    buildings = fields.List(fields.Nested(BuildingTreeOut), required=True)
+
+
+class GridWithStaffOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    staff = fields.List(fields.Nested(StaffOut), required=True)
+
+
+class CommunityTreeOut(Schema):
+    community = fields.Nested(PlaceRefOut, required=True)
+    estates = fields.List(fields.Nested(EstateTreeOut), required=True)
+    grids = fields.List(fields.Nested(GridWithStaffOut), required=True)
+
+
+class OccupantOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(
+        required=True,
+        metadata={"description": "masked unless you are the person or their grid staff"},
+    )
+    party_member = fields.Boolean(required=True)
+    kind = fields.String(required=True)
+
+
+class UnitHouseholdOut(Schema):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    kind = fields.String(required=True)
+    people = fields.List(fields.Nested(OccupantOut), required=True)
+
+
+class PeopleQuery(Schema):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "part of a name, or the start of a phone number"},
+    )
+    limit = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=50),
+        metadata={"description": "at most this many people, at most 50"},
+    )
+
+
+class PersonMatchOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(
+        required=True,
+        metadata={"description": "masked unless you are the person or their grid staff"},
+    )
+    party_member = fields.Boolean(required=True)
+    household_id = fields.String(required=True, allow_none=True)
+    grid_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "the grid of their household"}
+    )
 
 
 class PartyOrgIn(Schema):
@@ -260,6 +371,13 @@ class MemberOrgIn(Schema):
     community_id = Id()
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(MEMBER_ORG_KINDS))
+
+
+class MemberOrgOut(Schema):
+    id = fields.String(required=True)
+    community_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
 
 
 class DutyRosterIn(Schema):

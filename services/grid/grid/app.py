@@ -1,8 +1,9 @@
 """The grid service layer: one function per use case, each inside a unit of work."""
 
+import re
 from datetime import UTC, timedelta
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, or_, select
 
 from yzw_kernel.contracts import grid as contract
 from yzw_kernel.contracts.paging import PageQuery
@@ -276,23 +277,40 @@ def get_person(tx, actor_id, person_id):
     return _person_view(person, _sees_phone(actor, person, grid))
 
 
-def _staff_of_grid(session, grid_id, viewer):
+def _staff_of_grids(session, grid_ids, viewer):
+    """The staff of each grid, in one query: {grid_id: [staff...]}."""
     rows = session.execute(
         select(GridRole, Person)
         .join(Person, GridRole.person_id == Person.id)
-        .where(GridRole.grid_id == grid_id)
+        .where(GridRole.grid_id.in_(grid_ids))
     ).all()
-    staff = [
-        {
-            **domain.role_view(grid_id, person.id, role.role, role.scope_id),
-            "name": person.name,
-            "phone": person.phone
-            if viewer is not None and (viewer.id == person.id or viewer.has_grid_role(grid_id))
-            else domain.mask_phone(person.phone),
-        }
-        for role, person in rows
-    ]
-    return sorted(staff, key=lambda s: (domain.staff_sort_key(s["role"]), s["name"]))
+    staff = {grid_id: [] for grid_id in grid_ids}
+    for role, person in rows:
+        grid_id = role.grid_id
+        sees = viewer is not None and (viewer.id == person.id or viewer.has_grid_role(grid_id))
+        staff[grid_id].append(
+            {
+                **domain.role_view(grid_id, person.id, role.role, role.scope_id),
+                "name": person.name,
+                "phone": person.phone if sees else domain.mask_phone(person.phone),
+            }
+        )
+    for members in staff.values():
+        members.sort(key=lambda s: (domain.staff_sort_key(s["role"]), s["name"]))
+    return staff
+
+
+def _staff_of_grid(session, grid_id, viewer):
+    return _staff_of_grids(session, [grid_id], viewer)[grid_id]
+
+
+def _natural(name):
+    """Sort key reading the numbers in a name as numbers: 2号楼 before 10号楼."""
+    return [int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", name))]
+
+
+def _by_name(views, key="name"):
+    return sorted(views, key=lambda v: (_natural(v[key]), v["id"]))
 
 
 def _household_view(household, unit, building, estate):
@@ -357,7 +375,53 @@ def me(tx, person_id):
         view["household"] = _household_view(household, unit, building, estate)
         view["grid"] = _grid_view(grid)
         view["grid_staff"] = _staff_of_grid(tx.session, grid.id, actor)
+    view["communities"], view["staff_grids"] = _where_i_work(tx.session, actor)
     return view
+
+
+def _where_i_work(session, actor):
+    """The communities a person works in, each with the roles held there, and the
+    grids where they hold a role. A street admin works in every community of the street."""
+    roles = {}  # community id → role names held there
+    for r in actor.admin_roles:
+        if r.community_id is not None:
+            roles.setdefault(r.community_id, set()).add(r.role)
+    grids = (
+        session.scalars(
+            select(Grid).where(Grid.id.in_({r.grid_id for r in actor.grid_roles}))
+        ).all()
+        if actor.grid_roles
+        else []
+    )
+    grid_roles = {}
+    community_of = {g.id: g.community_id for g in grids}
+    for r in actor.grid_roles:
+        grid_roles.setdefault(r.grid_id, set()).add(r.role)
+        roles.setdefault(community_of[r.grid_id], set()).add(r.role)
+    communities = (
+        session.scalars(
+            select(Community).where(
+                or_(Community.id.in_(set(roles)), Community.street_id.in_(actor.street_ids))
+            )
+        ).all()
+        if roles or actor.street_ids
+        else []
+    )
+    for community in communities:
+        if community.street_id in actor.street_ids:
+            roles.setdefault(community.id, set()).add("street_admin")
+    return (
+        _by_name({"id": c.id, "name": c.name, "roles": sorted(roles[c.id])} for c in communities),
+        _by_name(
+            {
+                "id": g.id,
+                "name": g.name,
+                "community_id": g.community_id,
+                "roles": sorted(grid_roles[g.id]),
+            }
+            for g in grids
+        ),
+    )
 
 
 def principal(tx, person_id):
@@ -533,6 +597,126 @@ def residents_in_scope(tx, scope, scope_id):
     )
 
 
+def community_tree(tx, actor_id, community_id):
+    """The community's places down to units, with how many households each unit has,
+    and its grids with their staff: a fixed handful of queries, whatever the size."""
+    actor = Actor(tx.session, actor_id)
+    community = get_one(tx.session, Community, community_id, "community")
+    actor.require(actor.in_community(community.id), "see this community's places")
+    estate_ids = select(Estate.id).where(Estate.community_id == community.id)
+    building_ids = select(Building.id).where(Building.estate_id.in_(estate_ids))
+    estates = tx.session.scalars(select(Estate).where(Estate.community_id == community.id)).all()
+    buildings = tx.session.scalars(select(Building).where(Building.estate_id.in_(estate_ids))).all()
+    units = tx.session.execute(
+        select(Unit.id, Unit.name, Unit.building_id, func.count(Household.id))
+        .outerjoin(Household, Household.unit_id == Unit.id)
+        .where(Unit.building_id.in_(building_ids))
+        .group_by(Unit.id, Unit.name, Unit.building_id)
+    ).all()
+    grids = tx.session.scalars(select(Grid).where(Grid.community_id == community.id)).all()
+    staff = _staff_of_grids(tx.session, [g.id for g in grids], actor)
+
+    units_of = {}
+    for unit_id, name, building_id, households in units:
+        units_of.setdefault(building_id, []).append(
+            {"id": unit_id, "name": name, "households": households}
+        )
+    buildings_of = {}
+    for b in buildings:
+        buildings_of.setdefault(b.estate_id, []).append(
+            {
+                "id": b.id,
+                "name": b.name,
+                "grid_id": b.grid_id,
+                "units": _by_name(units_of.get(b.id, [])),
+            }
+        )
+    return {
+        "community": {"id": community.id, "name": community.name},
+        "estates": _by_name(
+            {"id": e.id, "name": e.name, "buildings": _by_name(buildings_of.get(e.id, []))}
+            for e in estates
+        ),
+        "grids": _by_name({"id": g.id, "name": g.name, "staff": staff[g.id]} for g in grids),
+    }
+
+
+def unit_households(tx, actor_id, unit_id):
+    """The households of a unit and who lives in each (phones masked per person)."""
+    actor = Actor(tx.session, actor_id)
+    unit = get_one(tx.session, Unit, unit_id, "unit")
+    grid = tx.session.get(Grid, tx.session.get(Building, unit.building_id).grid_id)
+    actor.require(actor.is_grid_staff(grid.id), "see this unit's households")
+    households = tx.session.scalars(select(Household).where(Household.unit_id == unit.id)).all()
+    people = tx.session.scalars(
+        select(Person)
+        .where(Person.household_id.in_(select(Household.id).where(Household.unit_id == unit.id)))
+        .order_by(Person.name, Person.id)
+    ).all()
+    living = {}
+    for person in people:
+        living.setdefault(person.household_id, []).append(
+            {
+                "id": person.id,
+                "name": person.name,
+                "phone": person.phone
+                if _sees_phone(actor, person, grid)
+                else domain.mask_phone(person.phone),
+                "party_member": person.party_membership is not None,
+                "kind": person.kind,
+            }
+        )
+    return _by_name(
+        (
+            {"id": h.id, "number": h.number, "kind": h.kind, "people": living.get(h.id, [])}
+            for h in households
+        ),
+        key="number",
+    )
+
+
+def search_people(tx, actor_id, community_id, query):
+    """People of a community whose name holds `q` or whose phone starts with it: those
+    living in its grids, and those holding a grid or admin role in it (to pick an assignee)."""
+    query = load(contract.PeopleQuery, query or {})
+    actor = Actor(tx.session, actor_id)
+    get_one(tx.session, Community, community_id, "community")
+    actor.require(actor.in_community(community_id), "look up this community's people")
+    grids = select(Grid.id).where(Grid.community_id == community_id)
+    staff = select(GridRole.person_id).where(GridRole.grid_id.in_(grids))
+    admins = select(AdminRole.person_id).where(AdminRole.community_id == community_id)
+    q = query["q"]
+    rows = tx.session.execute(
+        select(Person, Grid)
+        .outerjoin(Household, Person.household_id == Household.id)
+        .outerjoin(Unit, Household.unit_id == Unit.id)
+        .outerjoin(Building, Unit.building_id == Building.id)
+        .outerjoin(Grid, Building.grid_id == Grid.id)
+        .where(
+            or_(Grid.community_id == community_id, Person.id.in_(staff), Person.id.in_(admins)),
+            or_(
+                Person.name.contains(q, autoescape=True),
+                Person.phone.startswith(q, autoescape=True),
+            ),
+        )
+        .order_by(Person.name, Person.id)
+        .limit(query["limit"])
+    ).all()
+    return [
+        {
+            "id": person.id,
+            "name": person.name,
+            "phone": person.phone
+            if _sees_phone(actor, person, grid)
+            else domain.mask_phone(person.phone),
+            "party_member": person.party_membership is not None,
+            "household_id": person.household_id,
+            "grid_id": grid.id if grid else None,
+        }
+        for person, grid in rows
+    ]
+
+
 def coverage(tx, actor_id, community_id):
     actor = Actor(tx.session, actor_id)
     get_one(tx.session, Community, community_id, "community")
@@ -700,6 +884,18 @@ def party_tree(tx, actor_id, community_id):
 def create_member_org(tx, actor_id, data):
     return _create_in_community(
         tx, actor_id, MemberOrganisation, load(contract.MemberOrgIn, data), "member organisation"
+    )
+
+
+def list_member_orgs(tx, actor_id, community_id):
+    actor = Actor(tx.session, actor_id)
+    get_one(tx.session, Community, community_id, "community")
+    actor.require(actor.in_community(community_id), "see this community's member organisations")
+    orgs = tx.session.scalars(
+        select(MemberOrganisation).where(MemberOrganisation.community_id == community_id)
+    )
+    return _by_name(
+        {"id": o.id, "community_id": o.community_id, "name": o.name, "kind": o.kind} for o in orgs
     )
 
 

@@ -99,6 +99,18 @@ class GridService(StoreBacked):
         return self._run(app.list_grids, actor_id, community_id)
 
     @rpc
+    def community_tree(self, actor_id, community_id):
+        return self._run(app.community_tree, actor_id, community_id)
+
+    @rpc
+    def unit_households(self, actor_id, unit_id):
+        return self._run(app.unit_households, actor_id, unit_id)
+
+    @rpc
+    def search_people(self, actor_id, community_id, query):
+        return self._run(app.search_people, actor_id, community_id, query)
+
+    @rpc
     def create_party_org(self, actor_id, data):
         return self._run(app.create_party_org, actor_id, data)
 
@@ -113,6 +125,10 @@ class GridService(StoreBacked):
     @rpc
     def create_member_org(self, actor_id, data):
         return self._run(app.create_member_org, actor_id, data)
+
+    @rpc
+    def list_member_orgs(self, actor_id, community_id):
+        return self._run(app.list_member_orgs, actor_id, community_id)
 
     @rpc
     def set_duty_roster(self, actor_id, community_id, year, data):
