@@ -2,7 +2,7 @@
 
 from yzw_kernel.contracts import appeals as a
 
-from .http import api, body_as_sent
+from .http import api, body_as_sent, query_as_sent
 
 
 class DeliberationRoutes:
@@ -20,6 +20,18 @@ class DeliberationRoutes:
         return self.appeals.open_deliberation(
             self.principal_of(principal), appeal_id, body_as_sent(request)
         )
+
+    @api(
+        "GET",
+        "/deliberations",
+        summary="Votes I may take part in, of my grid, estate or building, newest first, by cursor",
+        tag="deliberations",
+        audience="signed_in",
+        query=a.DeliberationQuery,
+        response=a.DeliberationPageOut,
+    )
+    def list_deliberations(self, request, principal, body):
+        return self.appeals.list_deliberations(self.principal_of(principal), query_as_sent(request))
 
     @api(
         "GET",

@@ -23,6 +23,7 @@ CATEGORIES = (
 SOURCES = ("resident_app", "visit", "patrol", "hotline")
 ASSIGNEE_KINDS = ("person", "volunteer_team", "member_org", "department")
 SCOPES = ("grid", "estate", "building")
+DELIBERATION_STATUSES = ("open", "closed")
 
 
 def Text(max_length, required=True, **kw):
@@ -160,6 +161,10 @@ class VoteIn(Schema):
 class DeliberationOut(Schema):
     id = fields.String(required=True)
     appeal_id = fields.String(required=True)
+    appeal_title = fields.String(
+        allow_none=True,
+        metadata={"description": "null when the appeal is confidential and not yours to read"},
+    )
     question = fields.String(required=True)
     options = fields.List(fields.String(), required=True)
     scope = fields.String(required=True)
@@ -175,6 +180,17 @@ class DeliberationOut(Schema):
     outcome = fields.String(allow_none=True)
     winner = fields.String(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), allow_none=True)
+
+
+class DeliberationPageOut(Schema):
+    items = fields.List(fields.Nested(DeliberationOut), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class DeliberationQuery(Schema):
+    status = fields.String(validate=validate.OneOf(DELIBERATION_STATUSES))
+    cursor = Cursor()
+    limit = Limit()
 
 
 class ProposalIn(Schema):

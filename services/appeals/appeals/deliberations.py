@@ -8,11 +8,12 @@ however many replicas race, one transaction closes it and only that one
 records the result and publishes `deliberation_closed`.
 """
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yzw_kernel.paging import keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -239,8 +240,51 @@ def get(tx, principal, deliberation_id):
     return view(tx.session, deliberation, principal)
 
 
+def list_mine(tx, principal, query):
+    """The votes the caller may take part in: those of their grid, estate and building,
+    newest opened first, a page at a time. Someone with no home here has none."""
+    principal = Principal(principal)
+    query = load(contract.DeliberationQuery, query)
+    home = [
+        and_(Deliberation.scope == scope, Deliberation.scope_id == place)
+        for scope, place in (
+            ("grid", principal.grid_id),
+            ("estate", principal.estate_id),
+            ("building", principal.building_id),
+        )
+        if place is not None
+    ]
+    if not home:
+        return {"items": [], "next_cursor": None}
+    stmt = select(Deliberation, Appeal).join(Appeal, Appeal.id == Deliberation.appeal_id)
+    stmt = stmt.where(or_(*home))
+    if query.get("status"):
+        stmt = stmt.where(Deliberation.status == query["status"])
+    order = [Deliberation.opened_at, Deliberation.id]
+    rows, next_cursor = keyset_page(
+        tx.session, stmt, order, query, descending=True, entity=lambda row: row.Deliberation
+    )
+    # votes cast and my own vote for the whole page: two queries, not two per vote
+    ids = [row.Deliberation.id for row in rows]
+    cast = dict(
+        tx.session.execute(
+            select(Vote.deliberation_id, func.count())
+            .where(Vote.deliberation_id.in_(ids))
+            .group_by(Vote.deliberation_id)
+        ).all()
+    )
+    mine = dict(
+        tx.session.execute(
+            select(Vote.deliberation_id, Vote.option).where(
+                Vote.deliberation_id.in_(ids), Vote.person_id == principal.id
+            )
+        ).all()
+    )
+    items = [_view(d, a, principal, cast.get(d.id, 0), mine.get(d.id)) for d, a in rows]
+    return {"items": items, "next_cursor": next_cursor}
+
+
 def view(session, deliberation, principal):
-    """Counts show only once the vote is closed; before, how many voted and my own vote."""
     cast = session.scalar(
         select(func.count()).select_from(Vote).where(Vote.deliberation_id == deliberation.id)
     )
@@ -249,10 +293,18 @@ def view(session, deliberation, principal):
             Vote.deliberation_id == deliberation.id, Vote.person_id == principal.id
         )
     )
+    appeal = session.get(Appeal, deliberation.appeal_id)  # mostly loaded already
+    return _view(deliberation, appeal, principal, cast, mine)
+
+
+def _view(deliberation, appeal, principal, cast, mine):
+    """Counts show only once the vote is closed; before, how many voted and my own vote.
+    A confidential appeal's title is for those who may read its text (是否保密)."""
     closed = deliberation.status == "closed"
     return {
         "id": deliberation.id,
         "appeal_id": deliberation.appeal_id,
+        "appeal_title": appeal.title if access.may_read_text(principal, appeal) else None,
         "question": deliberation.question,
         "options": list(deliberation.options),
         "scope": deliberation.scope,

@@ -140,7 +140,11 @@ class Deliberation(Base):
     winner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    __table_args__ = (Index("ix_deliberations_closing", "status", "closes_at"),)
+    __table_args__ = (
+        Index("ix_deliberations_closing", "status", "closes_at"),
+        # a resident's votes: those of their grid, estate and building, newest first
+        Index("ix_deliberations_scope", "scope_id", "opened_at", "id"),
+    )
 
 
 class Vote(Base):

@@ -25,6 +25,10 @@ class DeliberationRpc:
         return self._run(deliberations.get, principal, deliberation_id)
 
     @rpc
+    def list_deliberations(self, principal, query):
+        return self._run(deliberations.list_mine, principal, query)
+
+    @rpc
     def vote(self, principal, deliberation_id, data):
         return self._run(deliberations.vote, principal, deliberation_id, data)
 
