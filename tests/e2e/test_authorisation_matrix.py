@@ -204,6 +204,9 @@ SAMPLE_QUERIES = {
     "StatsQuery": lambda w: {"community_id": w["community_id"]},
     "LeaderboardQuery": lambda w: {"community_id": w["community_id"]},
     "RewardQuery": lambda w: {"community_id": w["community_id"]},
+    "PeopleQuery": lambda w: {"q": "A"},
+    "TeamQuery": lambda w: {"community_id": w["community_id"]},
+    "ActivityQuery": lambda w: {"community_id": w["community_id"]},
 }
 
 

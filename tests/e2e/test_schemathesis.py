@@ -223,6 +223,7 @@ def build_world(suite):
         "community_id": community,
         "street_id": suite.street_id,
         "household_id": home,
+        "unit_id": ids["units"][0],
         "grid_id": grid,
         "role": "building_head",
         "org_id": party_org["id"],

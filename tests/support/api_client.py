@@ -83,6 +83,7 @@ def build_community(suite, grids=2):
         "workers": [],
         "worker_phones": [],
         "buildings": [],
+        "units": [],
     }
     for n in range(1, grids + 1):
         grid = admin.created("/grids", {"community_id": community["id"], "name": f"第{n}网格"})
@@ -110,6 +111,7 @@ def build_community(suite, grids=2):
         assert role.status_code == 201, role.text
         ids["grids"].append(grid["id"])
         ids["buildings"].append(building["id"])
+        ids["units"].append(unit["id"])
         ids["households"].append([h["id"] for h in homes])
         ids["workers"].append(worker["id"])
         ids["worker_phones"].append(phone)

@@ -35,8 +35,13 @@ ROOT = Path(__file__).resolve().parents[2]
 BOUNDED_LISTS = {
     "/api/v1/communities/{community_id}/grids",
     "/api/v1/communities/{community_id}/party-orgs",  # a tree; a page of a tree is no tree
+    "/api/v1/communities/{community_id}/member-orgs",
+    "/api/v1/communities/{community_id}/people",  # a search: at most `limit` (50) matches
+    "/api/v1/units/{unit_id}/households",  # a unit's homes
     "/api/v1/funds",
     "/api/v1/rewards",
+    "/api/v1/teams",
+    "/api/v1/activities/{activity_id}/signups",  # at most the activity's capacity
 }
 
 
@@ -54,7 +59,9 @@ def test_every_list_route_takes_a_capped_limit_and_a_cursor_or_is_bounded_by_des
         assert {"limit", "cursor"} <= set(query), route.path
         (cap,) = [v for v in query["limit"].validators if isinstance(v, validate.Range)]
         assert (cap.min, cap.max, query["limit"].load_default) == (1, MAX_PAGE, 20), route.path
-    assert len(paged) == 8  # appeals, visits, stars, vouchers, donations, ledger, grants, projects
+    # appeals, votes, visits, stars, vouchers, activities, donations, in-kind gifts, ledger,
+    # grants, projects
+    assert len(paged) == 11
 
 
 NAMEKO_PLAIN_PROXIES = {"RpcProxy", "ClusterRpcProxy", "ServiceRpcProxy", "ServiceProxy"}
