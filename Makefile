@@ -1,7 +1,8 @@
 # 一张网: `make run` starts the suite with a demo community; `make test` runs every test;
 # `make up` and `make down` start and stop it in containers (docker compose);
 # `make chaos` drives thousands of journeys through the suite under injected faults;
-# `make bench` measures it against the floor of its own bus (bench/run.py).
+# `make bench` measures it against the floor of its own bus (bench/run.py);
+# `make console` builds the web console (web/, Vite) that the gateway serves at /.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -15,7 +16,12 @@ COMPOSE := docker compose -f deploy/docker-compose.yml --env-file deploy/.env
 # nameko 2 imports pkg_resources and eventlet, which print notices at every start
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test chaos bench lint format venv infra clean up down
+.PHONY: run test chaos bench lint format venv infra clean up down console browser
+
+# The web console: npm ci when the lock file changes, vite build when a source does.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js
+WEB_MODULES := web/node_modules/.package-lock.json
+CONSOLE := web/dist/index.html
 
 venv: $(STAMP)
 
@@ -29,14 +35,28 @@ $(STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 infra:
 	@scripts/ensure-infra.sh
 
-run: venv infra
+$(WEB_MODULES): web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CONSOLE): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && npm run build --silent
+
+console: $(CONSOLE)
+
+# Debian's Chromium for the browser tests (tests/browser), installed once.
+browser:
+	@scripts/ensure-browser.sh
+
+run: venv infra console
 	$(BIN)/python scripts/run_suite.py
 
-test: venv
+test: venv console browser
 	@scripts/ensure-infra.sh --postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	YZW_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) scripts/run_tests.sh $(BIN)/nameko \
+	YZW_TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) YZW_TEST_AMQP_URI=$(AMQP_URI) \
+	YZW_TEST_RABBIT_API=$(RABBIT_API_URI) scripts/run_tests.sh $(BIN)/nameko \
 	  --amqp-uri $(AMQP_URI) --rabbit-ctl-uri $(RABBIT_API_URI) -p no:cacheprovider -q
 
 # Fault injection at full size (tests/support/chaos.py); a shorter run is in `make test`.
@@ -74,4 +94,4 @@ down:
 	$(COMPOSE) down
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules web/dist
