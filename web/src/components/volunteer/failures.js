@@ -1,0 +1,97 @@
+// Volunteering's own errors in Chinese: the conflicts this page can meet said plainly,
+// and the names of its form fields, before the shared describe() speaks.
+import { ElMessage } from 'element-plus'
+import { fail } from '../../lib/notify.js'
+
+const FIELDS = {
+  community_id: '社区',
+  team_id: '服务队',
+  name: '名称',
+  focus: '服务方向',
+  leader_id: '队长',
+  person_id: '人员',
+  title: '活动名称',
+  place: '地点',
+  starts_at: '开始时间',
+  ends_at: '结束时间',
+  capacity: '人数上限',
+  stars_per_hour: '每小时红星',
+  at: '时间',
+  stars: '红星数',
+  reason: '表彰理由',
+  provider_id: '服务提供方',
+  price_stars: '所需红星',
+  stock: '库存',
+  period: '统计周期',
+}
+
+// What the service says, in Chinese: the first pattern that matches wins.
+const MESSAGES = [
+  [/a team with this name already exists/i, '本社区已有同名的志愿服务队'],
+  [/already a member of the team/i, '此人已是该服务队队员'],
+  [/already checked in/i, '该志愿者已签到'],
+  [/already checked out/i, '该志愿者已签退'],
+  [/check in first/i, '请先签到，再签退'],
+  [/ends after it starts|after starts_at/i, '结束时间须晚于开始时间'],
+  [/checked out before checking in|after the check-in/i, '签退时间须晚于签到时间'],
+  [/a time in the future|not in the future/i, '时间不能晚于现在'],
+  [/not signed up for this activity/i, '该志愿者未报名此活动'],
+  [/already completed/i, '活动已结束，红星已按时长发放过'],
+  [/activity is full/i, '活动名额已满'],
+  [/no voucher with this code/i, '没有这个兑换码的兑换券，请核对'],
+  [/redeem another provider's voucher/i, '只有该项服务的提供方可以核销这张兑换券'],
+  [/the voucher is already used/i, '这张兑换券已经核销过了'],
+  [/the voucher is already cancelled/i, '这张兑换券已作废'],
+  [/no account|no red-star account/i, '此人还没有红星账户'],
+]
+
+/** Say what went wrong in Chinese; returns the sentence shown. */
+export function failHere(error) {
+  if (error && error.message) {
+    for (const [pattern, chinese] of MESSAGES) {
+      if (pattern.test(error.message)) {
+        ElMessage.error({ message: chinese, duration: 6000, showClose: true, customClass: 'yzw-error' })
+        return chinese
+      }
+    }
+  }
+  if (error && error.fields && typeof error.fields === 'object') {
+    const renamed = {}
+    for (const [name, messages] of Object.entries(error.fields)) renamed[FIELDS[name] || name] = messages
+    error.fields = renamed
+  }
+  return fail(error)
+}
+
+/** Run an action with a busy flag; the success toast, or the error in Chinese (then undefined). */
+export async function run(busy, action, success) {
+  busy.value = true
+  try {
+    const result = await action()
+    if (success) ElMessage.success({ message: success, duration: 2500 })
+    return result
+  } catch (e) {
+    failHere(e)
+    return undefined
+  } finally {
+    busy.value = false
+  }
+}
+
+// Times are entered as Beijing wall-clock time, whatever the browser's own zone.
+const BEIJING_MS = 8 * 3600 * 1000
+
+/** "YYYY-MM-DDTHH:mm:ss" of Beijing now, optionally shifted by minutes. */
+export function beijingNow(shiftMinutes = 0) {
+  return new Date(Date.now() + BEIJING_MS + shiftMinutes * 60000).toISOString().slice(0, 19)
+}
+
+/** A Beijing wall-clock "YYYY-MM-DDTHH:mm:ss" from an ISO instant. */
+export function beijingOf(iso) {
+  return new Date(new Date(iso).getTime() + BEIJING_MS).toISOString().slice(0, 19)
+}
+
+/** The instant, with its offset, of a Beijing wall-clock "YYYY-MM-DDTHH:mm:ss". */
+export function fromBeijing(wallClock) {
+  return wallClock ? `${wallClock}+08:00` : ''
+}
