@@ -1,0 +1,127 @@
+// Shared by the fund page's tabs: the funding API's refusals in Chinese, and keyset paging.
+import { ElMessage } from 'element-plus'
+import { ref } from 'vue'
+import { get } from '../../lib/api.js'
+import { describe } from '../../lib/errors.js'
+import { done } from '../../lib/notify.js'
+
+// What the funding service says when it refuses (409 and some 400), in Chinese.
+// The first pattern that matches the message or one of the field messages wins.
+const REFUSALS = [
+  [/already decided on this grant|second approval is somebody else/i, '您已审批过该申请；第二次审批须由另一位工作人员完成'],
+  [/needs \d+ approvals by different people/i, '该申请须经两位不同人员审批通过后才能发放'],
+  [/the grant is already|the grant is (paid|rejected|reversed|approved)/i, '该申请已被处理，状态已变化，请刷新后查看'],
+  [/not enough money|more than the \d+ fen available/i, '资金余额不足，无法完成本次支出'],
+  [/reversal cannot itself be reversed/i, '冲正交易本身不能再冲正'],
+  [/already reversed/i, '该笔交易已冲正，不能重复冲正'],
+  [/transaction cannot be reversed/i, '此类交易不能冲正'],
+  [/allocation can no longer be undone/i, '项目已进入实施，拨款不能再冲正'],
+  [/no transaction .* in this fund/i, '本基金没有这笔交易'],
+  [/this part is already claimed|already claimed/i, '该部分已被认领，请换一个认领内容'],
+  [/cannot have spent|at most the \d+ fen allocated/i, '实际支出不能超过已拨付金额'],
+  [/takes no more gifts/i, '该项目已完工，不再接受定向捐赠或实物'],
+  [/financed by another fund|give to the project's own fund|gifts in another fund/i, '该项目由其他基金出资，请选择项目所属的基金'],
+  [/belongs to another community|another community's fund|not a project of this fund's community/i, '所选项目或基金不属于本社区'],
+  [/no fund yet/i, '项目尚未批准、未指定出资基金'],
+  [/say which fund pays/i, '请选择出资基金'],
+  [/cannot become|expected /i, '项目状态已变化，不能进行此操作，请刷新后重试'],
+  [/a fund with this name already exists|already used$/i, '本社区已有同名基金'],
+  [/Idempotency-Key was used for a different request|use a new key/i, '本次填写与上次提交的不同，请关闭对话框后重新登记'],
+  [/a directed gift names its project/i, '定向捐须选择捐赠的项目'],
+  [/name the donor or give their id/i, '请填写捐赠方名称'],
+]
+
+function messagesOf(error) {
+  const texts = [error && error.message ? String(error.message) : '']
+  for (const list of Object.values((error && error.fields) || {})) {
+    for (const m of Array.isArray(list) ? list : [list]) texts.push(String(m))
+  }
+  return texts
+}
+
+/** A Chinese sentence for an error of the funding API: its known refusals, else describe(). */
+export function fundError(error) {
+  if (error && (error.status === 409 || error.status === 400)) {
+    for (const text of messagesOf(error)) {
+      for (const [pattern, chinese] of REFUSALS) {
+        if (pattern.test(text)) return chinese
+      }
+    }
+  }
+  return describe(error)
+}
+
+export function fundFail(error) {
+  const text = fundError(error)
+  ElMessage.error({ message: text, duration: 6000, showClose: true, customClass: 'yzw-error' })
+  return text
+}
+
+/** Like notify.act, with the funding service's refusals in Chinese. */
+export async function fundAct(busy, action, success) {
+  busy.value = true
+  try {
+    const result = await action()
+    if (success) done(success)
+    return result
+  } catch (e) {
+    fundFail(e)
+    return undefined
+  } finally {
+    busy.value = false
+  }
+}
+
+/** A keyset-paged list: `{items, nextCursor, loading, loadingMore, error, missing, load, more}`. */
+export function usePaged(path, params = () => ({}), limit = 20) {
+  const items = ref([])
+  const nextCursor = ref(null)
+  const loading = ref(false)
+  const loadingMore = ref(false)
+  const error = ref('')
+  const missing = ref(false) // the route is not there (404 on the list itself)
+
+  async function load() {
+    loading.value = true
+    error.value = ''
+    missing.value = false
+    try {
+      const page = await get(path(), { ...params(), limit })
+      items.value = page.items
+      nextCursor.value = page.next_cursor
+    } catch (e) {
+      items.value = []
+      nextCursor.value = null
+      // the fund was found by the page: a 404 here means this list's route is not there
+      if (e && (e.status === 404 || e.status === 405)) missing.value = true
+      error.value = fundError(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function more() {
+    if (!nextCursor.value) return
+    loadingMore.value = true
+    try {
+      const page = await get(path(), { ...params(), limit, cursor: nextCursor.value })
+      items.value.push(...page.items)
+      nextCursor.value = page.next_cursor
+    } catch (e) {
+      fundFail(e)
+    } finally {
+      loadingMore.value = false
+    }
+  }
+
+  return { items, nextCursor, loading, loadingMore, error, missing, load, more }
+}
+
+/** A fresh Idempotency-Key: crypto.randomUUID(), or 128 random bits where it is missing. */
+export function newKey() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID()
+  // plain-http pages have no randomUUID; getRandomValues works everywhere
+  const bytes = new Uint8Array(16)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
