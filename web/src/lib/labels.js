@@ -103,6 +103,17 @@ export const PROJECT_STATUS = {
   completed: '已完工',
 }
 export const GRANT_STATUS = { applied: '待审批', approved: '已审批', paid: '已发放', rejected: '已驳回', reversed: '已冲正' }
+export const GRANT_TAG = { applied: 'warning', approved: 'primary', paid: 'success', rejected: 'info', reversed: 'danger' }
+export const DONOR_KIND = { person: '个人', member_org: '共建单位', anonymous: '匿名' }
+export const CLAIMANT_KIND = { member_org: '共建单位', social_org: '社会组织', community: '社区' }
+export const CLAIM_FORM = { money: '出资', goods: '出物', labour: '出力' }
+export const TRANSACTION_KIND = {
+  donation: '捐赠入账',
+  grant_payment: '救助奖励发放',
+  allocation: '项目拨款',
+  completion: '项目完工结算',
+  reversal: '冲正',
+}
 export const FOCUS = {
   policy_outreach: '政策宣传',
   assistance: '帮扶救助',
@@ -114,6 +125,29 @@ export const FOCUS = {
   other: '其他',
 }
 export const SCOPE = { grid: '本网格', estate: '本小区', building: '本楼栋' }
+export const ACTIVITY_STATUS = { open: '开放中', completed: '已结束' }
+export const SIGNUP_STATUS = { signed_up: '已报名', cancelled: '已取消' }
+export const VOUCHER_STATUS = { issued: '未使用', used: '已核销', cancelled: '已作废' }
+export const PERIOD = { month: '本月', year: '本年', all: '全部' }
+export const HOUSEHOLD_KIND = { home: '住宅', shop: '商铺' }
+export const PERSON_KIND = { resident: '居民', social_worker: '社工', department_staff: '部门工作人员' }
+export const PARTY_MEMBERSHIP = { registered: '在册党员', reporting: '报到党员' }
+export const PARTY_ORG_KIND = {
+  community_committee: '社区党委',
+  grid_branch: '网格党支部',
+  building_group: '楼栋党小组',
+  central_household: '党员中心户',
+  functional_branch: '功能型党支部',
+  action_group: '行动党小组',
+}
+export const PARTY_ORG_ROLE = { secretary: '书记', member: '党员' }
+export const MEMBER_ORG_KIND = {
+  enterprise: '企业',
+  institution: '机关事业单位',
+  social_organisation: '社会组织',
+  shop: '商户',
+  property_company: '物业公司',
+}
 
 export function label(table, code) {
   if (code === null || code === undefined || code === '') return '—'
