@@ -75,7 +75,7 @@ def test_a_resident_submits_follows_and_rates_an_appeal_on_a_phone(screen, api):
     phone.shot("my-appeals")
 
     # staff take it on and resolve it, as the grid's worker would on their own app
-    admin, worker = api(ADMIN), api(GRID_WORKER)
+    admin, worker, resident = api(ADMIN), api(GRID_WORKER), api(RESIDENT)
     worker_id = worker.get("/me").json()["person"]["id"]
     body = {"assignee_id": worker_id}
     assert admin.post(f"/appeals/{appeal_id}/dispatch", body).status_code == 200
@@ -94,7 +94,9 @@ def test_a_resident_submits_follows_and_rates_an_appeal_on_a_phone(screen, api):
     page.locator("[data-test=handler-stars]").wait_for()
     shown_before = handler_stars(page)
     assert shown_before == board_stars(admin, community_id, worker_id)
-    assert page.locator("[data-test=timeline-step]").count() == 4
+    timeline = resident.get(f"/appeals/{appeal_id}").json()["timeline"]
+    assert page.locator("[data-test=timeline-step]").count() == len(timeline)
+    assert timeline[-1]["action"] == "resolve"
     phone.shot("resolved")
     assert_no_staff_actions(page)
 
@@ -128,3 +130,59 @@ def test_a_resident_reaching_for_the_office_lands_on_their_own_page(screen):
     phone.open("/office/appeals")
     page.wait_for_url("**/h5/appeals")
     assert_no_staff_actions(page)
+
+
+def test_a_resident_votes_and_spends_red_stars_on_a_phone(screen, api):
+    admin, resident = api(ADMIN), api(RESIDENT)
+    me = resident.get("/me").json()
+    appeal = resident.created(
+        "/appeals",
+        {
+            "category": "parking",
+            "title": "楼下停车位不够",
+            "description": "晚上车位紧张",
+            "household_id": me["household"]["id"],
+        },
+    )
+    question = f"是否把楼前绿地改建为停车位？{appeal['number']}"
+    admin.created(
+        f"/appeals/{appeal['id']}/deliberations",
+        {
+            "question": question,
+            "options": ["同意改建", "保留绿地"],
+            "scope": "building",
+            "scope_id": me["household"]["building"]["id"],
+            "closes_at": "2099-01-01T00:00:00+00:00",
+        },
+    )
+    award = {"person_id": me["person"]["id"], "stars": 30, "reason": "楼道清扫志愿服务"}
+    balance = admin.post("/stars/awards", award).json()["balance"]
+
+    phone = screen(viewport=PHONE, mobile=True, name="resident-vote-stars")
+    page = phone.page
+    phone.login("/h5/login", RESIDENT)
+    vote = page.locator("[data-test=open-vote]", has_text=question)
+    vote.wait_for()
+    assert "未投票" in vote.inner_text()
+    vote.click()
+    page.get_by_text("同意改建").click()
+    page.get_by_role("button", name="投票").click()
+    page.get_by_text("您已投票：同意改建").wait_for()
+    assert_no_staff_actions(page)
+    phone.shot("voted")
+
+    page.click("[data-test=tab-stars]")
+    page.locator("[data-test=balance]", has_text=str(balance)).wait_for()
+    reward = page.locator("[data-test=reward]").first
+    price = int(re.search(r"(\d+) 颗红星", reward.inner_text()).group(1))
+    reward.get_by_role("button", name="兑换").click()
+    page.locator(".el-message-box").get_by_role("button", name="兑换").click()
+    page.locator("[data-test=balance]", has_text=str(balance - price)).wait_for()
+    page.locator("[data-test=voucher]").first.wait_for()
+    assert_no_staff_actions(page)
+    phone.shot("redeemed")
+
+    vouchers = resident.get("/vouchers").json()["items"]
+    assert vouchers[0]["status"] == "issued" and vouchers[0]["price_stars"] == price
+    assert resident.get(f"/stars/{me['person']['id']}").json()["balance"] == balance - price
+    assert phone.errors == []
