@@ -107,11 +107,17 @@ function translate(message) {
   return '格式不正确'
 }
 
+// a field's messages: a list, or for a list or object field, messages by item or key
+function flatten(messages) {
+  if (Array.isArray(messages)) return messages.flatMap(flatten)
+  if (messages && typeof messages === 'object') return Object.values(messages).flatMap(flatten)
+  return [String(messages)]
+}
+
 function fieldText(fields) {
   return Object.entries(fields)
     .map(([name, messages]) => {
-      const list = Array.isArray(messages) ? messages : [String(messages)]
-      const texts = [...new Set(list.map((m) => (typeof m === 'string' ? translate(m) : '格式不正确')))]
+      const texts = [...new Set(flatten(messages).map(translate))]
       return `${FIELD_LABELS[name] || name}：${texts.join('，')}`
     })
     .join('；')
