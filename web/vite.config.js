@@ -11,7 +11,7 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // the two big libraries in their own long-cached files
-        advancedChunks: {
+        codeSplitting: {
           groups: [
             { name: 'element-plus', test: /node_modules[\\/](element-plus|@element-plus|@vueuse|@floating-ui|lodash)/ },
             { name: 'echarts', test: /node_modules[\\/](echarts|zrender)/ },

@@ -14,7 +14,19 @@ STATUS = {
     "rejected": "已驳回",
     "withdrawn": "已撤回",
 }
-CATEGORY = {"legacy": "遗留问题", "infrastructure": "基础设施", "daily": "日常发现"}
+CATEGORY = {
+    "legacy": "遗留问题",
+    "infrastructure": "基础设施",
+    "daily": "日常发现",
+    "dispute": "矛盾纠纷",
+    "sanitation": "环境卫生",
+    "safety": "安全隐患",
+    "greening_lighting": "绿化照明",
+    "parking": "停车管理",
+    "assistance": "困难帮扶",
+    "property_service": "物业服务",
+    "other": "其他",
+}
 
 
 def chart_rows(page, name):

@@ -3,8 +3,8 @@ import { ref } from 'vue'
 import { describe } from './errors.js'
 
 /** Show what went wrong, in Chinese, and keep it for the page to show too. */
-export function fail(error) {
-  const text = describe(error)
+export function fail(error, describeWith = describe) {
+  const text = describeWith(error)
   ElMessage.error({ message: text, duration: 6000, showClose: true, customClass: 'yzw-error' })
   return text
 }
@@ -34,14 +34,14 @@ export function useLoad(loader, initial = null) {
 }
 
 /** Run an action: a busy flag, the error shown in Chinese, the success message. */
-export async function act(busy, action, success) {
+export async function act(busy, action, success, describeWith = describe) {
   busy.value = true
   try {
     const result = await action()
     if (success) done(success)
     return result
   } catch (e) {
-    fail(e)
+    fail(e, describeWith)
     return undefined
   } finally {
     busy.value = false

@@ -1,9 +1,7 @@
 // Shared by the fund page's tabs: the funding API's refusals in Chinese, and keyset paging.
-import { ElMessage } from 'element-plus'
-import { ref } from 'vue'
-import { get } from '../../lib/api.js'
 import { describe } from '../../lib/errors.js'
-import { done } from '../../lib/notify.js'
+import { act, fail } from '../../lib/notify.js'
+import { usePaged } from '../../lib/paging.js'
 
 // What the funding service says when it refuses (409 and some 400), in Chinese.
 // The first pattern that matches the message or one of the field messages wins.
@@ -52,69 +50,17 @@ export function fundError(error) {
 }
 
 export function fundFail(error) {
-  const text = fundError(error)
-  ElMessage.error({ message: text, duration: 6000, showClose: true, customClass: 'yzw-error' })
-  return text
+  return fail(error, fundError)
 }
 
 /** Like notify.act, with the funding service's refusals in Chinese. */
-export async function fundAct(busy, action, success) {
-  busy.value = true
-  try {
-    const result = await action()
-    if (success) done(success)
-    return result
-  } catch (e) {
-    fundFail(e)
-    return undefined
-  } finally {
-    busy.value = false
-  }
+export function fundAct(busy, action, success) {
+  return act(busy, action, success, fundError)
 }
 
-/** A keyset-paged list: `{items, nextCursor, loading, loadingMore, error, missing, load, more}`. */
-export function usePaged(path, params = () => ({}), limit = 20) {
-  const items = ref([])
-  const nextCursor = ref(null)
-  const loading = ref(false)
-  const loadingMore = ref(false)
-  const error = ref('')
-  const missing = ref(false) // the route is not there (404 on the list itself)
-
-  async function load() {
-    loading.value = true
-    error.value = ''
-    missing.value = false
-    try {
-      const page = await get(path(), { ...params(), limit })
-      items.value = page.items
-      nextCursor.value = page.next_cursor
-    } catch (e) {
-      items.value = []
-      nextCursor.value = null
-      // the fund was found by the page: a 404 here means this list's route is not there
-      if (e && (e.status === 404 || e.status === 405)) missing.value = true
-      error.value = fundError(e)
-    } finally {
-      loading.value = false
-    }
-  }
-
-  async function more() {
-    if (!nextCursor.value) return
-    loadingMore.value = true
-    try {
-      const page = await get(path(), { ...params(), limit, cursor: nextCursor.value })
-      items.value.push(...page.items)
-      nextCursor.value = page.next_cursor
-    } catch (e) {
-      fundFail(e)
-    } finally {
-      loadingMore.value = false
-    }
-  }
-
-  return { items, nextCursor, loading, loadingMore, error, missing, load, more }
+/** A keyset-paged list (lib/paging.js), with the funding service's refusals in Chinese. */
+export function usePagedFund(path, params = () => ({}), limit = 20) {
+  return usePaged(path, params, { limit, describeWith: fundError })
 }
 
 /** A fresh Idempotency-Key: crypto.randomUUID(), or 128 random bits where it is missing. */

@@ -1,7 +1,7 @@
 // Volunteering's own errors in Chinese: the conflicts this page can meet said plainly,
 // and the names of its form fields, before the shared describe() speaks.
-import { ElMessage } from 'element-plus'
-import { fail } from '../../lib/notify.js'
+import { describe } from '../../lib/errors.js'
+import { act, fail } from '../../lib/notify.js'
 
 const FIELDS = {
   community_id: '社区',
@@ -45,14 +45,11 @@ const MESSAGES = [
   [/no account|no red-star account/i, '此人还没有红星账户'],
 ]
 
-/** Say what went wrong in Chinese; returns the sentence shown. */
-export function failHere(error) {
+/** What went wrong, in Chinese: the volunteer service's refusals, else errors.describe. */
+export function volunteerError(error) {
   if (error && error.message) {
     for (const [pattern, chinese] of MESSAGES) {
-      if (pattern.test(error.message)) {
-        ElMessage.error({ message: chinese, duration: 6000, showClose: true, customClass: 'yzw-error' })
-        return chinese
-      }
+      if (pattern.test(error.message)) return chinese
     }
   }
   if (error && error.fields && typeof error.fields === 'object') {
@@ -60,22 +57,17 @@ export function failHere(error) {
     for (const [name, messages] of Object.entries(error.fields)) renamed[FIELDS[name] || name] = messages
     error.fields = renamed
   }
-  return fail(error)
+  return describe(error)
+}
+
+/** Say what went wrong in Chinese; returns the sentence shown. */
+export function failHere(error) {
+  return fail(error, volunteerError)
 }
 
 /** Run an action with a busy flag; the success toast, or the error in Chinese (then undefined). */
-export async function run(busy, action, success) {
-  busy.value = true
-  try {
-    const result = await action()
-    if (success) ElMessage.success({ message: success, duration: 2500 })
-    return result
-  } catch (e) {
-    failHere(e)
-    return undefined
-  } finally {
-    busy.value = false
-  }
+export function run(busy, action, success) {
+  return act(busy, action, success, volunteerError)
 }
 
 // Times are entered as Beijing wall-clock time, whatever the browser's own zone.
