@@ -302,7 +302,10 @@ def main():
     )
     if summary["resolving"]:
         print(f"demo: the completed project resolves {summary['resolving']} appeals once running")
-    print(f"demo: public report at /api/v1/funds/{summary['fund_id']}/report")
+    print(
+        f"demo: public page at /public/funds/{summary['fund_id']} "
+        f"(report at /api/v1/funds/{summary['fund_id']}/report)"
+    )
     return 0
 
 
