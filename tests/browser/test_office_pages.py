@@ -53,6 +53,8 @@ def test_each_office_page_renders_with_the_roles_actions_only(screen, phone):
             page.click(f"#tab-{tab}")  # Element Plus names a tab's header by its pane
             page.wait_for_timeout(400)
             office.shot(f"{name}-{tab}")
+            # names come with what the role may read; none is a refused lookup
+            assert "无权查看" not in page.inner_text(".el-main"), (name, tab)
         for control in OFFERED[phone].get(name, set()):
             assert page.locator(f"[data-test={control}]").count() > 0, (name, control)
         for control in REFUSED[phone].get(name, set()):

@@ -36,6 +36,12 @@ def a_community_with_a_team(suite):
     home = ids["households"][0][0]
     leader_id, leader = person(suite, admin, home, "队长")
     volunteer_id, volunteer = person(suite, admin, home, "志愿者")
+    for person_id, client in ((leader_id, leader), (volunteer_id, volunteer)):
+        # their red-star accounts, which carry their names, open from grid.person_registered
+        wait_until(
+            lambda p=person_id, c=client: c.get(f"/stars/{p}").status_code == 200,
+            message="a red-star account",
+        )
     team = admin.created(
         "/teams",
         {
@@ -107,10 +113,12 @@ def test_a_communitys_teams_by_name_for_its_own_people(suite):
         "leader_id": w["volunteer_id"],
         "members": [w["volunteer_id"]],
         "member_count": 1,
+        "names": {w["volunteer_id"]: "志愿者"},  # from the red-star accounts
     }
     assert teams[1]["id"] == w["team"]["id"]
     assert teams[1]["members"] == sorted([w["leader_id"], w["volunteer_id"]])
     assert teams[1]["member_count"] == 2
+    assert teams[1]["names"] == {w["leader_id"]: "队长", w["volunteer_id"]: "志愿者"}
     # the community's staff read the same list
     assert w["worker"].get(f"/teams?community_id={community}").json() == teams
 

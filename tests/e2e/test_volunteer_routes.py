@@ -75,6 +75,10 @@ def test_an_activity_pays_its_volunteers_who_spend_stars_on_a_reward(suite):
     assert leader.post(f"{at}/complete").status_code == 409
     assert volunteer.get(f"/stars/{volunteer_id}").json()["balance"] == 12
 
+    wait_until(
+        lambda: provider.get(f"/stars/{provider_id}").status_code == 200,
+        message="the provider's red-star account, which carries their name",
+    )
     reward = admin.created(
         "/rewards",
         {
@@ -85,8 +89,9 @@ def test_an_activity_pays_its_volunteers_who_spend_stars_on_a_reward(suite):
             "stock": 2,
         },
     )
+    assert reward["provider_name"] == "理疗师"
     listed = volunteer.get(f"/rewards?community_id={community}").json()
-    assert [r["id"] for r in listed] == [reward["id"]]
+    assert [(r["id"], r["provider_name"]) for r in listed] == [(reward["id"], "理疗师")]
     first = volunteer.created(f"/rewards/{reward['id']}/redeem", None)
     second = volunteer.created(f"/rewards/{reward['id']}/redeem", None)
     assert volunteer.post(f"/rewards/{reward['id']}/redeem").status_code == 409  # out of stock

@@ -47,6 +47,11 @@ class TeamOut(Schema):
     leader_id = fields.String(required=True)
     members = fields.List(fields.String(), required=True)
     member_count = fields.Integer(required=True, metadata={"description": "the leader included"})
+    names = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "the leader's and members' names by person id, where known"},
+    )
 
 
 class TeamQuery(Schema):
@@ -175,6 +180,7 @@ class RewardOut(Schema):
     community_id = fields.String(required=True)
     name = fields.String(required=True)
     provider_id = fields.String(required=True)
+    provider_name = fields.String(allow_none=True)
     price_stars = fields.Integer(required=True)
     stock = fields.Integer(required=True)
 

@@ -252,8 +252,20 @@ def community_summary(tx, principal, community_id):
 # -- teams and activities --------------------------------------------------------
 
 
+def _person_names(session, person_ids):
+    """Names by person id, as their red-star accounts know them (from grid.person_registered)."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(Account.owner_id, Account.name).where(
+            Account.owner_kind == "person", Account.owner_id.in_(set(person_ids))
+        )
+    )
+    return {owner_id: name for owner_id, name in rows if name}
+
+
 def _team_views(session, teams):
-    """Teams with their members, the members of all of them read in one query."""
+    """Teams with their members and their names, read in two queries for all of them."""
     members = {team.id: [] for team in teams}
     if teams:
         rows = session.execute(
@@ -263,6 +275,9 @@ def _team_views(session, teams):
         )
         for team_id, person_id in rows:
             members[team_id].append(person_id)
+    names = _person_names(
+        session, [p for ids in members.values() for p in ids] + [t.leader_id for t in teams]
+    )
     return [
         {
             "id": team.id,
@@ -272,6 +287,7 @@ def _team_views(session, teams):
             "leader_id": team.leader_id,
             "members": sorted(members[team.id]),
             "member_count": len(members[team.id]),
+            "names": {p: names[p] for p in {team.leader_id, *members[team.id]} if p in names},
         }
         for team in teams
     ]
@@ -604,11 +620,19 @@ def complete_activity(tx, principal, activity_id):
 # -- rewards and vouchers ----------------------------------------------------------
 
 
-def _reward_view(reward):
-    return {
-        c: getattr(reward, c)
-        for c in ("id", "community_id", "name", "provider_id", "price_stars", "stock")
-    }
+def _reward_views(session, rewards):
+    """Rewards with their providers' names (one query for all of them)."""
+    names = _person_names(session, [r.provider_id for r in rewards])
+    return [
+        {
+            **{
+                c: getattr(reward, c)
+                for c in ("id", "community_id", "name", "provider_id", "price_stars", "stock")
+            },
+            "provider_name": names.get(reward.provider_id),
+        }
+        for reward in rewards
+    ]
 
 
 def create_reward(tx, principal, data):
@@ -618,7 +642,7 @@ def create_reward(tx, principal, data):
     reward = Reward(**data)
     tx.session.add(reward)
     tx.flush()
-    return _reward_view(reward)
+    return _reward_views(tx.session, [reward])[0]
 
 
 def list_rewards(tx, principal, query):
@@ -633,7 +657,7 @@ def list_rewards(tx, principal, query):
         .where(Reward.community_id == query["community_id"])
         .order_by(Reward.price_stars, Reward.name)
     )
-    return [_reward_view(r) for r in rewards]
+    return _reward_views(tx.session, list(rewards))
 
 
 def _voucher_view(voucher, reward_name=None):
