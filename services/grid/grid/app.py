@@ -656,15 +656,7 @@ def unit_households(tx, actor_id, unit_id):
     living = {}
     for person in people:
         living.setdefault(person.household_id, []).append(
-            {
-                "id": person.id,
-                "name": person.name,
-                "phone": person.phone
-                if _sees_phone(actor, person, grid)
-                else domain.mask_phone(person.phone),
-                "party_member": person.party_membership is not None,
-                "kind": person.kind,
-            }
+            _person_view(person, _sees_phone(actor, person, grid))
         )
     return _by_name(
         (
@@ -704,13 +696,7 @@ def search_people(tx, actor_id, community_id, query):
     ).all()
     return [
         {
-            "id": person.id,
-            "name": person.name,
-            "phone": person.phone
-            if _sees_phone(actor, person, grid)
-            else domain.mask_phone(person.phone),
-            "party_member": person.party_membership is not None,
-            "household_id": person.household_id,
+            **_person_view(person, _sees_phone(actor, person, grid)),
             "grid_id": grid.id if grid else None,
         }
         for person, grid in rows
