@@ -264,37 +264,37 @@ def list_mine(tx, principal, query):
     rows, next_cursor = keyset_page(
         tx.session, stmt, order, query, descending=True, entity=lambda row: row.Deliberation
     )
-    # votes cast and my own vote for the whole page: two queries, not two per vote
-    ids = [row.Deliberation.id for row in rows]
+    cast, mine = _tallies(tx.session, [row.Deliberation.id for row in rows], principal)
+    items = [_view(d, a, principal, cast.get(d.id, 0), mine.get(d.id)) for d, a in rows]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _tallies(session, ids, principal):
+    """Votes cast on each of these votes and the caller's own vote on each: two queries
+    however many: ({id: count}, {id: option})."""
     cast = dict(
-        tx.session.execute(
+        session.execute(
             select(Vote.deliberation_id, func.count())
             .where(Vote.deliberation_id.in_(ids))
             .group_by(Vote.deliberation_id)
         ).all()
     )
     mine = dict(
-        tx.session.execute(
+        session.execute(
             select(Vote.deliberation_id, Vote.option).where(
                 Vote.deliberation_id.in_(ids), Vote.person_id == principal.id
             )
         ).all()
     )
-    items = [_view(d, a, principal, cast.get(d.id, 0), mine.get(d.id)) for d, a in rows]
-    return {"items": items, "next_cursor": next_cursor}
+    return cast, mine
 
 
 def view(session, deliberation, principal):
-    cast = session.scalar(
-        select(func.count()).select_from(Vote).where(Vote.deliberation_id == deliberation.id)
-    )
-    mine = session.scalar(
-        select(Vote.option).where(
-            Vote.deliberation_id == deliberation.id, Vote.person_id == principal.id
-        )
-    )
+    cast, mine = _tallies(session, [deliberation.id], principal)
     appeal = session.get(Appeal, deliberation.appeal_id)  # mostly loaded already
-    return _view(deliberation, appeal, principal, cast, mine)
+    return _view(
+        deliberation, appeal, principal, cast.get(deliberation.id, 0), mine.get(deliberation.id)
+    )
 
 
 def _view(deliberation, appeal, principal, cast, mine):
