@@ -100,11 +100,23 @@ const FIELD_LABELS = {
   _body: '提交内容',
 }
 
-function translate(message) {
-  for (const [pattern, chinese] of MESSAGES) {
-    if (pattern.test(message)) return chinese
+/** The Chinese of the first pattern of `table` ([[pattern, chinese], ...]) one of `texts` matches. */
+export function firstMatch(table, texts) {
+  for (const text of texts) {
+    for (const [pattern, chinese] of table) {
+      if (pattern.test(text)) return chinese
+    }
   }
-  return '格式不正确'
+  return undefined
+}
+
+/** What an API error says: its message, then every message of its fields. */
+export function messagesOf(error) {
+  return [String((error && error.message) || ''), ...flatten((error && error.fields) || {})]
+}
+
+function translate(message) {
+  return firstMatch(MESSAGES, [message]) || '格式不正确'
 }
 
 // a field's messages: a list, or for a list or object field, messages by item or key

@@ -45,12 +45,7 @@ export function chooseCommunity(id) {
 }
 
 /** The communities this person works in: {id, name, roles}. */
-export const communities = computed(() => {
-  const me = session.me
-  if (!me) return []
-  if (Array.isArray(me.communities)) return me.communities
-  return []
-})
+export const communities = computed(() => (session.me && session.me.communities) || [])
 
 export const community = computed(() => communities.value.find((c) => c.id === session.communityId) || null)
 

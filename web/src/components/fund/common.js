@@ -1,5 +1,5 @@
 // Shared by the fund page's tabs: the funding API's refusals in Chinese, and keyset paging.
-import { describe } from '../../lib/errors.js'
+import { describe, firstMatch, messagesOf } from '../../lib/errors.js'
 import { act, fail } from '../../lib/notify.js'
 import { usePaged } from '../../lib/paging.js'
 
@@ -29,24 +29,11 @@ const REFUSALS = [
   [/name the donor or give their id/i, '请填写捐赠方名称'],
 ]
 
-function messagesOf(error) {
-  const texts = [error && error.message ? String(error.message) : '']
-  for (const list of Object.values((error && error.fields) || {})) {
-    for (const m of Array.isArray(list) ? list : [list]) texts.push(String(m))
-  }
-  return texts
-}
-
 /** A Chinese sentence for an error of the funding API: its known refusals, else describe(). */
 export function fundError(error) {
-  if (error && (error.status === 409 || error.status === 400)) {
-    for (const text of messagesOf(error)) {
-      for (const [pattern, chinese] of REFUSALS) {
-        if (pattern.test(text)) return chinese
-      }
-    }
-  }
-  return describe(error)
+  const refusal =
+    error && (error.status === 409 || error.status === 400) && firstMatch(REFUSALS, messagesOf(error))
+  return refusal || describe(error)
 }
 
 export function fundFail(error) {

@@ -1,6 +1,6 @@
 // Volunteering's own errors in Chinese: the conflicts this page can meet said plainly,
 // and the names of its form fields, before the shared describe() speaks.
-import { describe } from '../../lib/errors.js'
+import { describe, firstMatch } from '../../lib/errors.js'
 import { act, fail } from '../../lib/notify.js'
 
 const FIELDS = {
@@ -47,11 +47,8 @@ const MESSAGES = [
 
 /** What went wrong, in Chinese: the volunteer service's refusals, else errors.describe. */
 export function volunteerError(error) {
-  if (error && error.message) {
-    for (const [pattern, chinese] of MESSAGES) {
-      if (pattern.test(error.message)) return chinese
-    }
-  }
+  const refusal = error && error.message && firstMatch(MESSAGES, [error.message])
+  if (refusal) return refusal
   if (error && error.fields && typeof error.fields === 'object') {
     const renamed = {}
     for (const [name, messages] of Object.entries(error.fields)) renamed[FIELDS[name] || name] = messages
