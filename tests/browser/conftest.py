@@ -19,12 +19,13 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 from api_client import Api
 from nameko.testing.utils import find_free_port
+from rabbit_admin import create_vhost, delete_vhost
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -48,30 +49,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 
 
-class Vhost:
-    """A RabbitMQ vhost of this test run, removed at the end."""
-
-    def __init__(self):
-        self.name = f"yzw_browser_{uuid.uuid4().hex[:10]}"
-        self.api = RABBIT_API.rstrip("/") + "/api"
-        self.user = urlsplit(RABBIT_API).username or "guest"
-
-    def create(self):
-        name = quote(self.name, safe="")
-        requests.put(f"{self.api}/vhosts/{name}", timeout=30).raise_for_status()
-        requests.put(
-            f"{self.api}/permissions/{name}/{self.user}",
-            json={"configure": ".*", "write": ".*", "read": ".*"},
-            timeout=30,
-        ).raise_for_status()
-
-    def remove(self):
-        requests.delete(f"{self.api}/vhosts/{quote(self.name, safe='')}", timeout=30)
-
-    @property
-    def amqp_uri(self):
-        parts = urlsplit(AMQP_URI)
-        return parts._replace(path="/" + self.name).geturl()
+def amqp_uri_of(vhost):
+    return urlsplit(AMQP_URI)._replace(path="/" + vhost).geturl()
 
 
 @pytest.fixture(scope="session")
@@ -79,15 +58,15 @@ def base_url(tmp_path_factory):
     """The whole suite as `make run` runs it; its URL."""
     if not (ROOT / "web" / "dist" / "index.html").is_file():
         pytest.fail("the console is not built: run `make console` (make test does)")
-    vhost = Vhost()
-    vhost.create()
+    vhost = f"yzw_browser_{uuid.uuid4().hex[:10]}"
+    create_vhost(RABBIT_API, vhost)
     port = find_free_port()
     var = tmp_path_factory.mktemp("suite")
     env = dict(os.environ)
     for name in ("GRID", "APPEALS", "VOLUNTEER", "FUNDING"):
         env.pop(f"{name}_DATABASE_URL", None)
     env.update(
-        AMQP_URI=vhost.amqp_uri,
+        AMQP_URI=amqp_uri_of(vhost),
         GATEWAY_PORT=str(port),
         YZW_VAR_DIR=str(var),
         TOKEN_SECRET=secrets.token_urlsafe(32),
@@ -114,7 +93,7 @@ def base_url(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(suite.pid, signal.SIGKILL)
         log.close()
-        vhost.remove()
+        delete_vhost(RABBIT_API, vhost)
 
 
 def _wait_healthy(url, suite, log_path, seconds=180):

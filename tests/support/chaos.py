@@ -43,7 +43,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -53,6 +53,7 @@ import pg_admin  # noqa: E402
 import requests  # noqa: E402
 from kombu import Connection, Exchange, Producer, Queue  # noqa: E402
 from processes import ServiceProcess  # noqa: E402
+from rabbit_admin import create_vhost, delete_vhost  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from yzw_kernel.db import make_engine  # noqa: E402
@@ -112,7 +113,6 @@ class Resources:
         self.tag = uuid.uuid4().hex[:10]
         self.vhost = f"chaos_{self.tag}"
         self.databases = {s: f"chaos_{self.tag}_{s}" for s in SERVICES}
-        self.api = settings.amqp_api.rstrip("/") + "/api"
 
     @property
     def amqp_uri(self):
@@ -123,14 +123,7 @@ class Resources:
         return urlunsplit(parts._replace(path="/" + self.databases[service]))
 
     def create(self):
-        vhost = quote(self.vhost, safe="")
-        requests.put(f"{self.api}/vhosts/{vhost}", timeout=30).raise_for_status()
-        user = urlsplit(self.settings.amqp_api).username or "guest"
-        requests.put(
-            f"{self.api}/permissions/{vhost}/{user}",
-            json={"configure": ".*", "write": ".*", "read": ".*"},
-            timeout=30,
-        ).raise_for_status()
+        create_vhost(self.settings.amqp_api, self.vhost)
         admin = self._postgres()
         try:
             for name in self.databases.values():
@@ -142,10 +135,7 @@ class Resources:
         return pg_admin.connect(self.settings.postgres_url)
 
     def remove(self):
-        try:
-            requests.delete(f"{self.api}/vhosts/{quote(self.vhost, safe='')}", timeout=30)
-        except requests.RequestException:
-            pass
+        delete_vhost(self.settings.amqp_api, self.vhost)
         admin = self._postgres()
         try:
             for name in self.databases.values():
