@@ -14,17 +14,23 @@ from dataclasses import dataclass, field
 from marshmallow import Schema
 from nameko.exceptions import ConfigurationError, RemoteError
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from yzw_kernel.errors import DomainError, InvalidInput, PayloadTooLarge
+from yzw_kernel.logs import log_refusals_on_one_line
 from yzw_kernel.validation import load
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# No contract nests deeper than a few levels; 3,000 levels would exhaust the
+# parser's recursion and answer 500.
+MAX_JSON_DEPTH = 32
+# Request lines (method, path and query) longer than this answer 414 in JSON.
+MAX_REQUEST_LINE = 8192
 # Who a route is for, published as `x-audience`: `public` needs no login;
 # `signed_in` is anyone logged in, the object's own rules deciding (a resident's
 # appeal, a team's leader); `staff` refuses a resident holding no role there;
@@ -97,13 +103,81 @@ class JsonWsgiApp(WsgiApp):
             )
         except HTTPException as exc:
             response = response_for(exc)
-        return response(environ, start_response)
+        return with_safety_headers(response, request.path)(environ, start_response)
+
+
+def with_safety_headers(response, path):
+    """Every answer: never sniffed into another type. API answers: never stored by a
+    browser or a proxy (they carry personal data), unless a route says otherwise."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         trusted_proxies(self.container.config)  # a bad setting stops the start, not a login
         return JsonWsgiApp(self, max_body_bytes(self.container.config))
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=None, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol=JsonProtocol, debug=debug)
+        server.url_length_limit = MAX_REQUEST_LINE
+        return server
+
+
+def raw_refusal(status, reason, message):
+    """A whole HTTP answer in bytes, for refusals made before any WSGI app runs."""
+    code = re.sub(r"[^a-z]+", "_", reason.lower()).strip("_") or "bad_request"
+    body = json.dumps({"error": code, "message": message}).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "Cache-Control: no-store\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+class _JsonCannedRefusals:
+    """eventlet refuses an over-long request line (414) or header (400), a bad
+    Content-Length and the like by writing a canned `HTTP/1.0 4xx` answer with an
+    empty body straight to the socket; this file turns each into the same answer
+    in JSON. Every other write passes through unchanged (the gateway's own answers
+    start `HTTP/1.1`)."""
+
+    _CANNED = re.compile(rb"HTTP/1\.0 (4\d\d) ([^\r\n]*)\r\n.*?\r\n\r\n(.*)", re.S)
+
+    def __init__(self, wfile):
+        self._wfile = wfile
+
+    def write(self, data):
+        canned = self._CANNED.fullmatch(bytes(data)) if data[:10] == b"HTTP/1.0 4" else None
+        if canned:
+            status, reason, body = canned.groups()
+            reason = reason.decode("latin-1")
+            message = body.decode("latin-1").strip() or reason
+            data = raw_refusal(int(status), reason, message)
+        return self._wfile.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._wfile, name)
+
+
+class JsonProtocol(HttpOnlyProtocol):
+    """The HTTP protocol under the gateway, answering its own refusals in JSON."""
+
+    def setup(self):
+        super().setup()
+        self.wfile = _JsonCannedRefusals(self.wfile)
+
+    def send_error(self, code, message=None, explain=None):
+        """http.server's refusals (a malformed request line, an unknown version) in JSON."""
+        reason = self.responses.get(code, ("Error",))[0]
+        self.close_connection = True  # not logged: the request line may carry personal data
+        self.wfile.write(raw_refusal(code, reason, message or reason))
 
 
 def max_body_bytes(config):
@@ -151,6 +225,10 @@ def client_address(request, config):
 class ApiEntrypoint(HttpRequestHandler):
     server = JsonWebServer()
 
+    def setup(self):
+        log_refusals_on_one_line()  # a refused request is one line in the log, not a traceback
+        super().setup()
+
     def response_from_exception(self, exc):
         return response_for(exc)
 
@@ -183,12 +261,49 @@ def read_json(request):
     raw = request.get_data(cache=True)
     if not raw:
         raise InvalidInput("a JSON body is required", {"_body": ["a JSON body is required"]})
+    return parse_json(raw)
+
+
+def parse_json(raw):
+    """The body as JSON, refused with 400 when it is not JSON, nests deeper than
+    MAX_JSON_DEPTH, or holds a lone surrogate (`"\\ud800"`), which no database or
+    UTF-8 encoder takes."""
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidInput(
             "the body is not valid JSON", {"_body": [f"not valid JSON: {error}"]}
         ) from None
+    _check_json(value)
+    return value
+
+
+def _too_deep():
+    message = f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+    return InvalidInput(message, {"_body": [message]})
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_json(value):
+    """Walks the parsed body without recursion: depth, and text a database can store."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                message = "text holds a lone surrogate, which is not a character"
+                raise InvalidInput(message, {"_body": [message]})
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
 
 
 def refuse_a_body(request):
@@ -198,8 +313,8 @@ def refuse_a_body(request):
     if not raw.strip():
         return
     try:
-        sent = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        sent = parse_json(raw)
+    except InvalidInput:
         sent = raw
     if sent in ({}, None):
         return

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from .db import Store, database_url
 from .errors import ServiceUnavailable
+from .logs import log_refusals_on_one_line
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,13 @@ class SturdyRpc(Rpc):
     cannot be sent because the broker is away (restarting, say) kills the whole
     service. The request is then not acknowledged, so RabbitMQ hands it out
     again unless it expired meanwhile (its TTL is the caller's timeout); the
-    caller has its timeout. The service stays up and reconnects."""
+    caller has its timeout. The service stays up and reconnects.
+
+    A refusal (a DomainError below 500) is logged on one line, without its traceback."""
+
+    def setup(self):
+        log_refusals_on_one_line()
+        super().setup()
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         try:
