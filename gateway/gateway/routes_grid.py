@@ -222,7 +222,7 @@ class GridRoutes:
     @api(
         "GET",
         "/communities/{community_id}/people",
-        summary="Find people of a community by name or phone prefix, to pick an assignee",
+        summary="Find people of a community by name or whole phone number, to pick an assignee",
         tag="people",
         query=g.PeopleQuery,
         audience="staff",

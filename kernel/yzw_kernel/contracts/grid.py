@@ -314,7 +314,7 @@ class PeopleQuery(Schema):
     q = fields.String(
         required=True,
         validate=validate.Length(min=1, max=50),
-        metadata={"description": "part of a name, or the start of a phone number"},
+        metadata={"description": "part of a name, or a whole phone number"},
     )
     limit = fields.Integer(
         load_default=20,

@@ -2,6 +2,7 @@
 failed logins."""
 
 import math
+import re
 
 from yzw_kernel.errors import Conflict, InvalidInput
 
@@ -129,6 +130,15 @@ def mask_phone(phone):
     if len(phone) <= 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def whole_phone(text):
+    """The mobile number `text` spells in full (spaces, hyphens and a +86 allowed),
+    or None. A search matches a phone only on this: a part of a number would match
+    on the digits that masking hides, and give them away one at a time."""
+    digits = re.sub(r"[\s-]", "", text)
+    digits = re.sub(r"^(\+|00)86", "", digits)
+    return digits if re.fullmatch(r"1[0-9]{10}", digits) else None
 
 
 def staff_sort_key(role):
