@@ -1,8 +1,9 @@
 """Rules of the grid, in plain Python: roles, the party tree, the duty roster, masking,
-failed logins."""
+failed logins and their delays."""
 
 import math
 import re
+from datetime import timedelta
 
 from yzw_kernel.errors import Conflict, InvalidInput
 
@@ -156,4 +157,19 @@ def login_retry_after(recent_failures, limit, window, now):
     if limit < 1 or len(recent_failures) < limit:
         return 0
     remaining = (recent_failures[limit - 1] + window - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def login_delay(failures, newest, free, delay, max_delay, now):
+    """Seconds a stranger waits before trying a phone again, or 0 when they may.
+
+    `failures` failed logins for the phone lately, the newest at `newest`. The first
+    `free` cost nothing; after them each attempt waits `delay` seconds from the
+    newest failure, doubling with each failure beyond them, at most `max_delay`: so
+    5 free, then 30 s, 60 s, 120 s ... 900 s apart with the defaults.
+    """
+    if failures < free or newest is None:
+        return 0
+    wait = min(max_delay, delay * 2 ** min(failures - free, 64))
+    remaining = (newest + timedelta(seconds=wait) - now).total_seconds()
     return max(0, math.ceil(remaining))
