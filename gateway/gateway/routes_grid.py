@@ -2,9 +2,24 @@
 
 from yzw_kernel.contracts import grid as g
 from yzw_kernel.contracts.paging import PageQuery
+from yzw_kernel.validation import load
 
-from .http import api, body_as_sent, client_address, query_as_sent, year_from_path
+from .http import (
+    api,
+    body_as_sent,
+    client_address,
+    header_parameter,
+    query_as_sent,
+    year_from_path,
+)
 from .schemas import LoginOut
+
+X_DEVICE = header_parameter(
+    "X-Device",
+    "the `device` token of an earlier successful login on this device: a known device "
+    "(or address) is not slowed by other people's failed logins for this phone",
+    max_length=g.DEVICE_MAX_LENGTH,
+)
 
 
 class GridRoutes:
@@ -19,12 +34,14 @@ class GridRoutes:
         response=LoginOut,
         auth=False,
         errors=(401, 429),
+        parameters=[X_DEVICE],
     )
     def login(self, request, principal, body):
-        person = self.grid.authenticate(
-            body["phone"], body["password"], client_address(request, self.config)
+        device = load(g.LoginDeviceIn, {"X-Device": request.headers.get("X-Device")})["device"]
+        answer = self.grid.authenticate(
+            body["phone"], body["password"], client_address(request, self.config), device
         )
-        return {"token": self.tokens.issue(person["id"]), "person": person}
+        return {"token": self.tokens.issue(answer["person"]["id"]), **answer}
 
     @api(
         "GET",
@@ -222,7 +239,7 @@ class GridRoutes:
     @api(
         "GET",
         "/communities/{community_id}/people",
-        summary="Find people of a community by name or phone prefix, to pick an assignee",
+        summary="Find people of a community by name or whole phone number, to pick an assignee",
         tag="people",
         query=g.PeopleQuery,
         audience="staff",

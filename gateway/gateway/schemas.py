@@ -11,6 +11,13 @@ from yzw_kernel.contracts.volunteer import CommunitySummaryOut
 class LoginOut(Schema):
     token = fields.String(required=True)
     person = fields.Nested(PersonOut, required=True)
+    device = fields.String(
+        required=True,
+        metadata={
+            "description": "this device's token: send it as X-Device when logging in "
+            "again, so that others' failed logins for your phone do not slow you"
+        },
+    )
 
 
 class ServiceHealth(Schema):

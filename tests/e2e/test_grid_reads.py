@@ -2,6 +2,8 @@
 community's place tree, a unit's households, its member organisations and the
 people finder, each with who may read it and how phones are masked."""
 
+from urllib.parse import urlencode
+
 import pytest
 from api_client import build_community, next_phone
 
@@ -378,7 +380,7 @@ def test_finding_a_communitys_people_by_name_or_phone(suite):
     ]
     assert find(worker, f"q={world['other_admin']['phone']}") == []  # another community's
     assert find(worker, "q=%25") == [] and find(worker, "q=_") == []  # no wildcards
-    assert len(find(street_admin, "q=139")) == 5  # everyone here but the street admin
+    assert find(street_admin, "q=139") == []  # a phone is matched whole or not at all
 
     for query, field in (
         ("", "q"),
@@ -394,3 +396,27 @@ def test_finding_a_communitys_people_by_name_or_phone(suite):
     refused(world["resident_api"].get(f"{path}?q=居民"), 403, "forbidden")
     refused(world["other_admin_api"].get(f"{path}?q=居民"), 403, "forbidden")
     refused(worker.get(f"/communities/{UNKNOWN}/people?q=居民"), 404, "not_found")
+
+
+def test_the_people_finder_never_matches_the_hidden_digits_of_a_phone(suite):
+    """A phone shown masked (139****0012) cannot be recovered by adding one digit at a
+    time to a search: a part of a number finds nobody, whatever part it is; the whole
+    number typed in finds its owner, and so does their name."""
+    ids = build_community(suite, grids=2)
+    worker = suite.anonymous().login(ids["worker_phones"][0], suite.password)
+    other, phone = ids["workers"][1], ids["worker_phones"][1]  # of the other grid
+    path = f"/communities/{ids['community']}/people"
+
+    def found(q):
+        response = worker.get(f"{path}?{urlencode({'q': q})}")
+        assert response.status_code == 200, response.text
+        return [(p["id"], p["phone"]) for p in response.json()]
+
+    shown = [(other, masked(phone))]
+    assert found("网格员2") == shown
+    parts = [phone[:n] for n in range(2, len(phone))]  # 13, 139, ..., a digit short
+    parts += [phone[3:7], phone[3:], phone[:7], phone[2:], masked(phone), phone + "0"]
+    for part in parts:
+        assert found(part) == [], part
+    for whole in (phone, f"{phone[:3]} {phone[3:7]} {phone[7:]}", f"+86{phone}"):
+        assert found(whole) == shown, whole

@@ -22,6 +22,8 @@ MAX_BODY_BYTES = 4096
 LOGIN_MAX_FAILURES = 5
 LOGIN_MAX_FAILURES_PER_ADDRESS = 8
 LOGIN_WINDOW_SECONDS = 3
+LOGIN_DELAY_SECONDS = 1
+LOGIN_DELAY_MAX_SECONDS = 3
 RPC_TIMEOUT = 2  # conftest's
 
 
@@ -33,6 +35,9 @@ def test_config(test_config):
         "LOGIN_MAX_FAILURES": LOGIN_MAX_FAILURES,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": LOGIN_MAX_FAILURES_PER_ADDRESS,
         "LOGIN_WINDOW_SECONDS": LOGIN_WINDOW_SECONDS,
+        "LOGIN_DELAY_SECONDS": LOGIN_DELAY_SECONDS,
+        "LOGIN_DELAY_MAX_SECONDS": LOGIN_DELAY_MAX_SECONDS,
+        "LOGIN_PHONE_WINDOW_SECONDS": 60,
     }
 
 
@@ -155,7 +160,9 @@ def test_pages_are_capped_and_bodies_over_the_limit_are_refused_with_413_json(su
     assert admin.post("/nowhere", data=big).json()["error"] == "payload_too_large"
 
 
-def test_failed_logins_give_429_per_phone_and_per_address_and_a_silent_peer_gives_503(suite):
+def test_failed_logins_slow_strangers_per_phone_and_refuse_per_address_and_a_silent_peer_gives_503(
+    suite,
+):
     admin = suite.admin()
     ids = build_community(suite, grids=2)
     phone, api = ids["worker_phones"][0], suite.anonymous()
@@ -169,7 +176,7 @@ def test_failed_logins_give_429_per_phone_and_per_address_and_a_silent_peer_give
     for refused in (sixth, right):
         assert refused.status_code == 429
         assert refused.json()["error"] == "too_many_requests"
-        assert 1 <= int(refused.headers["Retry-After"]) <= LOGIN_WINDOW_SECONDS
+        assert 1 <= int(refused.headers["Retry-After"]) <= LOGIN_DELAY_SECONDS
     # an unknown phone is answered the same way: 429 tells nobody who has an account
     nobody, other_client = next_phone(), client_at(suite, "127.0.0.4")
     for _ in range(LOGIN_MAX_FAILURES):
@@ -223,3 +230,52 @@ def test_failed_logins_give_429_per_phone_and_per_address_and_a_silent_peer_give
     ):
         assert error == "service_unavailable"
         assert RPC_TIMEOUT <= elapsed < RPC_TIMEOUT + 1.5, (service, elapsed)
+
+
+def test_the_owner_gets_in_on_their_device_while_a_stranger_fails_on_ever_slower(suite):
+    ids = build_community(suite, grids=1)
+    phone = ids["worker_phones"][0]
+    owner = client_at(suite, "127.0.0.5")
+    first = login(owner, phone, suite.password)
+    assert first.status_code == 200, first.text
+    device = first.json()["device"]
+
+    # a stranger fails five times, from one address after another, and is then slowed
+    # (the same whatever the password), each delay longer than the one before
+    strangers = (client_at(suite, f"127.0.1.{n}") for n in range(1, 50))
+    for _ in range(LOGIN_MAX_FAILURES):
+        assert login(next(strangers), phone, "wrong password").status_code == 401
+    delays, slowed = [], []
+    for _ in range(3):
+        slowed.append(login(next(strangers), phone, suite.password))
+        assert slowed[-1].status_code == 429, slowed[-1].text
+        assert slowed[-1].json()["error"] == "too_many_requests"
+        delays.append(int(slowed[-1].headers["Retry-After"]))
+        time.sleep(delays[-1])
+        assert login(next(strangers), phone, "wrong password").status_code == 401
+    assert 1 <= delays[0] < delays[1] < delays[2] <= LOGIN_DELAY_MAX_SECONDS
+    assert login(next(strangers), phone, suite.password).status_code == 429
+
+    # the owner: on their device from a new address, and at the address they used
+    elsewhere = client_at(suite, "127.0.0.6")
+    assert login(elsewhere, phone, suite.password).status_code == 429  # no device: a stranger
+    back = login(elsewhere, phone, suite.password, headers={"X-Device": device})
+    assert back.status_code == 200, back.text
+    assert back.json()["device"] == device and back.json()["person"]["phone"] == phone
+    assert login(owner, phone, suite.password).status_code == 200
+    # a device token is no key: with a wrong password the owner's device gets 401
+    assert login(owner, phone, "wrong password", headers={"X-Device": device}).status_code == 401
+
+    # a phone nobody has: the same answers, word for word, and the same first delay
+    nobody = next_phone()
+    answers = [login(next(strangers), nobody, "wrong password") for _ in range(6)]
+    assert [a.status_code for a in answers] == [401] * 5 + [429]
+    assert answers[0].json() == {
+        "error": "unauthenticated",
+        "message": "wrong phone number or password",
+    }
+    assert answers[5].json() == slowed[0].json()
+    assert answers[5].headers["Retry-After"] == slowed[0].headers["Retry-After"]
+
+    too_long = login(owner, phone, suite.password, headers={"X-Device": "x" * 65})
+    assert too_long.status_code == 400 and list(too_long.json()["fields"]) == ["X-Device"]

@@ -150,3 +150,35 @@ def test_a_masked_mobile_number_keeps_length_and_hides_the_middle_four():
     assert len(masked) == 11
     assert "1234" not in masked
     assert masked.count("*") == 4
+
+
+# -- whole_phone: what the people finder matches a phone on ------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["13812345678", "138 1234 5678", "138-1234-5678", "+8613812345678", "008613812345678"],
+)
+def test_a_whole_phone_number_is_read_in_its_usual_spellings(text):
+    assert domain.whole_phone(text) == "13812345678"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1381234567",  # a digit short: a part is never a phone
+        "138123456789",
+        "138",
+        "1381234",
+        "12345678",
+        "138****5678",
+        "23812345678",
+        "1381234567８",  # a full-width digit
+        "１３８１２３４５６７８",
+        "13812345678x",
+        "张三",
+        "",
+    ],
+)
+def test_anything_but_a_whole_mobile_number_is_none(text):
+    assert domain.whole_phone(text) is None

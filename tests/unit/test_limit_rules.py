@@ -115,13 +115,51 @@ def test_logins_wait_until_the_oldest_of_the_last_failures_leaves_the_window():
     assert domain.login_retry_after(just, 5, window, now) == 1  # rounded up, never 0
 
 
+def test_a_strangers_delay_doubles_after_the_free_failures_up_to_its_most():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    just_now = now - timedelta(seconds=10)
+
+    def delay(failures, newest=just_now):
+        return domain.login_delay(failures, newest, 5, 30, 900, now)
+
+    assert [delay(n) for n in range(5)] == [0] * 5
+    assert [delay(n) for n in range(5, 12)] == [20, 50, 110, 230, 470, 890, 890]
+    assert delay(10_000) == 890  # no overflow, however many
+    assert delay(5, now - timedelta(seconds=30)) == 0  # waited out
+    assert delay(5, now - timedelta(seconds=29.5)) == 1  # rounded up, never 0
+    assert delay(5, None) == 0
+
+
 def test_login_limits_come_from_config_and_a_bad_value_stops_the_start():
-    assert LoginLimits.from_config({}) == LoginLimits(5, 20, 900)
-    config = {"LOGIN_MAX_FAILURES": "3", "LOGIN_WINDOW_SECONDS": "2.5"}
-    assert LoginLimits.from_config(config) == LoginLimits(3, 20, 2.5)
-    for bad in ("0", "-1", "many"):
-        with pytest.raises(ConfigurationError, match="LOGIN_MAX_FAILURES"):
-            LoginLimits.from_config({"LOGIN_MAX_FAILURES": bad})
+    assert LoginLimits.from_config({}) == LoginLimits(5, 20, 900, 30, 900, 86400, 30)
+    config = {
+        "LOGIN_MAX_FAILURES": "3",
+        "LOGIN_WINDOW_SECONDS": "2.5",
+        "LOGIN_DELAY_SECONDS": "1",
+        "LOGIN_DELAY_MAX_SECONDS": "4",
+        "LOGIN_PHONE_WINDOW_SECONDS": "60",
+        "LOGIN_KNOWN_DAYS": "0.5",
+    }
+    assert LoginLimits.from_config(config) == LoginLimits(3, 20, 2.5, 1, 4, 60, 0.5)
+    for name in (
+        "LOGIN_MAX_FAILURES",
+        "LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "LOGIN_WINDOW_SECONDS",
+        "LOGIN_DELAY_SECONDS",
+        "LOGIN_DELAY_MAX_SECONDS",
+        "LOGIN_PHONE_WINDOW_SECONDS",
+        "LOGIN_KNOWN_DAYS",
+    ):
+        for bad in ("0", "-1", "many", "nan"):
+            with pytest.raises(ConfigurationError, match=name):
+                LoginLimits.from_config({name: bad})
+    # a delay longer than its most, or than the failures it is counted from last
+    for wrong in (
+        {"LOGIN_DELAY_SECONDS": "60", "LOGIN_DELAY_MAX_SECONDS": "30"},
+        {"LOGIN_DELAY_MAX_SECONDS": "7200", "LOGIN_PHONE_WINDOW_SECONDS": "3600"},
+    ):
+        with pytest.raises(ConfigurationError, match="LOGIN_DELAY_SECONDS <= "):
+            LoginLimits.from_config(wrong)
 
 
 def test_too_many_requests_crosses_rpc_with_its_retry_after():

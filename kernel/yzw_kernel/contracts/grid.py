@@ -156,6 +156,21 @@ class LoginIn(Schema):
     )
 
 
+DEVICE_MAX_LENGTH = 64
+
+
+class LoginDeviceIn(Schema):
+    """The device token an earlier successful login gave this client, sent back in
+    the `X-Device` header: a known device is not slowed by its phone's failed logins."""
+
+    device = fields.String(
+        data_key="X-Device",
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=DEVICE_MAX_LENGTH),
+    )
+
+
 class GridRoleIn(Schema):
     person_id = Id()
     role = fields.String(required=True, validate=validate.OneOf(GRID_ROLES))
@@ -314,7 +329,7 @@ class PeopleQuery(Schema):
     q = fields.String(
         required=True,
         validate=validate.Length(min=1, max=50),
-        metadata={"description": "part of a name, or the start of a phone number"},
+        metadata={"description": "part of a name, or a whole phone number"},
     )
     limit = fields.Integer(
         load_default=20,

@@ -1,7 +1,9 @@
 """Rules of the grid, in plain Python: roles, the party tree, the duty roster, masking,
-failed logins."""
+failed logins and their delays."""
 
 import math
+import re
+from datetime import timedelta
 
 from yzw_kernel.errors import Conflict, InvalidInput
 
@@ -131,6 +133,15 @@ def mask_phone(phone):
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+def whole_phone(text):
+    """The mobile number `text` spells in full (spaces, hyphens and a +86 allowed),
+    or None. A search matches a phone only on this: a part of a number would match
+    on the digits that masking hides, and give them away one at a time."""
+    digits = re.sub(r"[\s-]", "", text)
+    digits = re.sub(r"^(\+|00)86", "", digits)
+    return digits if re.fullmatch(r"1[0-9]{10}", digits) else None
+
+
 def staff_sort_key(role):
     return STAFF_ORDER.index(role) if role in STAFF_ORDER else len(STAFF_ORDER)
 
@@ -146,4 +157,19 @@ def login_retry_after(recent_failures, limit, window, now):
     if limit < 1 or len(recent_failures) < limit:
         return 0
     remaining = (recent_failures[limit - 1] + window - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def login_delay(failures, newest, free, delay, max_delay, now):
+    """Seconds a stranger waits before trying a phone again, or 0 when they may.
+
+    `failures` failed logins for the phone lately, the newest at `newest`. The first
+    `free` cost nothing; after them each attempt waits `delay` seconds from the
+    newest failure, doubling with each failure beyond them, at most `max_delay`: so
+    5 free, then 30 s, 60 s, 120 s ... 900 s apart with the defaults.
+    """
+    if failures < free or newest is None:
+        return 0
+    wait = min(max_delay, delay * 2 ** min(failures - free, 64))
+    remaining = (newest + timedelta(seconds=wait) - now).total_seconds()
     return max(0, math.ceil(remaining))

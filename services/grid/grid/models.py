@@ -213,4 +213,19 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_kind_key_failed_at", "kind", "key", "failed_at"),)
 
 
+class KnownClient(Base):
+    """A device or a client address that has logged in successfully as a person
+    (`kind` says which). `key_hash` is the SHA-256 of the device's token or of the
+    address: the token itself is never stored. A known client is not slowed by
+    its phone's failed logins (see logins.py)."""
+
+    __tablename__ = "known_clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = ref("people")
+    kind: Mapped[str] = mapped_column(String(10))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    last_login_at: Mapped[datetime] = mapped_column(index=True)
+    __table_args__ = (Index("ix_known_clients_kind_key_hash", "kind", "key_hash"),)
+
+
 metadata = Base.metadata

@@ -15,8 +15,10 @@ class GridService(StoreBacked):
     login_limits = logins.LoginSettings()
 
     @rpc
-    def authenticate(self, phone, password, client_address=None):
-        return logins.authenticate(self.db, phone, password, client_address, self.login_limits)
+    def authenticate(self, phone, password, client_address=None, device=None):
+        return logins.authenticate(
+            self.db, phone, password, client_address, self.login_limits, device
+        )
 
     @configured_timer("LOGIN_WINDOW_SECONDS", logins.LoginLimits.window_seconds)
     def forget_expired_login_failures(self):

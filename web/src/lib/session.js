@@ -19,8 +19,14 @@ export const session = reactive({
   communityId: localStorage.getItem('yzw.community') || '',
 })
 
+// The device token of this browser's last login, kept past logout: sent back as
+// X-Device, it lets the owner in while someone else's failed guesses slow strangers.
+const DEVICE = 'yzw.device'
+
 export async function login(phone, password) {
-  const answer = await post('/auth/login', { phone, password })
+  const device = localStorage.getItem(DEVICE)
+  const answer = await post('/auth/login', { phone, password }, device ? { 'X-Device': device } : {})
+  if (answer.device) localStorage.setItem(DEVICE, answer.device)
   setToken(answer.token)
   return loadMe()
 }
