@@ -230,6 +230,56 @@ def test_an_anonymous_appeal_hides_who_raised_it_from_everyone_else(store):
     assert staff_view["timeline"][0]["actor_id"] is None
 
 
+def into_the_queue(store, how):
+    """A confidential appeal back in the grid's queue, returned (退单) or re-queued."""
+    made = submit(store, confidential=True)
+    run(store, app.claim, WORKER, made["id"])
+    if how == "return":
+        run(store, app.return_appeal, WORKER, made["id"], {"reason": "不在我的片区"}, SETTINGS)
+    else:
+        revoked = {"person_id": "worker", "grid_id": GRID, "community_id": COMMUNITY}
+        run(
+            store,
+            app.requeue_for_revoked_role,
+            {"data": {**revoked, "role": "grid_worker"}},
+            SETTINGS,
+        )
+    return made["id"]
+
+
+@pytest.mark.parametrize("how", ["return", "requeue"])
+def test_party_members_neither_see_nor_claim_a_confidential_appeal_in_the_queue(store, how):
+    appeal_id = into_the_queue(store, how)
+    plain = submit(store, worker=None)["id"]
+
+    queue = run(store, app.list_appeals, MEMBER, {"claimable": True})
+    assert [item["id"] for item in queue["items"]] == [plain]
+    assert run(store, app.list_appeals, MEMBER, {})["items"] == queue["items"]
+    refused(store, NotFound, app.get, MEMBER, appeal_id)
+    refused(store, NotFound, app.claim, MEMBER, appeal_id)
+    # the grid's staff take it on, and read it
+    claimed = run(store, app.claim, HEAD, appeal_id)
+    assert (claimed["handler_id"], claimed["description"]) == ("head", "东门路灯坏了")
+    # a party member who staffs the grid sees it in the queue and takes it on
+    staff_member = person(
+        "staff-member", "home-6", party_member=True, grid_roles=[(GRID, "unit_head")]
+    )
+    second = into_the_queue(store, how)
+    queue = run(store, app.list_appeals, staff_member, {"claimable": True})
+    assert second in {item["id"] for item in queue["items"]}
+    assert run(store, app.claim, staff_member, second)["handler_id"] == "staff-member"
+
+
+def test_a_party_members_queue_holds_only_what_they_may_claim(store):
+    """Above the grid, an appeal is its level's staff's to take on: not in the party
+    member's queue, which would show its title to someone who may not open it."""
+    made = submit(store, worker=None)
+    run(store, app.escalate, WORKER, made["id"], {"reason": "需社区协调"}, SETTINGS)
+    assert run(store, app.list_appeals, MEMBER, {"claimable": True})["items"] == []
+    refused(store, NotFound, app.claim, MEMBER, made["id"])
+    assert run(store, app.claim, ADMIN, made["id"])["handler_id"] == "admin"
+
+
 def test_lists_show_each_person_what_is_theirs_newest_first_by_cursor(store):
     mine = [submit(store)["id"] for _ in range(5)]
     bobs = submit(store, who=BOB)["id"]

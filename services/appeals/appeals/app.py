@@ -404,13 +404,17 @@ def list_appeals(tx, principal, query):
 
 
 def _claimable(principal):
-    """Open appeals a party member may take from their community's queues (党员接单)."""
+    """Open appeals a party member may take from their community's grid queues (党员接单),
+    as access.may_claim decides: a confidential one only from a grid they staff."""
     if not (principal.party_member and principal.community_id):
         return None
+    staff_grids = [r["grid_id"] for r in principal.grid_roles]
     return and_(
         Appeal.community_id == principal.community_id,
+        Appeal.level == "grid",
         Appeal.status.in_(("submitted", "dispatched")),
         or_(Appeal.assignee_kind.is_(None), Appeal.assignee_kind != "person"),
+        or_(Appeal.confidential.is_(False), Appeal.grid_id.in_(staff_grids)),
     )
 
 
