@@ -217,7 +217,7 @@ def test_a_confidential_appeal_shows_its_text_only_to_its_submitter_and_handling
     assert run(store, app.get, ADMIN, made["id"])["description"] == "家暴求助，请勿公开"
     # the grid's building head still sees that it exists, no longer what it says
     seen = run(store, app.get, HEAD, made["id"])
-    assert seen["description"] is None and seen["timeline"][0]["note"] == ""
+    assert seen["description"] is None and seen["timeline"][0]["note"] is None
     refused(store, NotFound, app.get, OTHER_WORKER, made["id"])
     refused(store, NotFound, app.get, BOB, made["id"])
 
@@ -278,6 +278,33 @@ def test_a_party_members_queue_holds_only_what_they_may_claim(store):
     assert run(store, app.list_appeals, MEMBER, {"claimable": True})["items"] == []
     refused(store, NotFound, app.claim, MEMBER, made["id"])
     assert run(store, app.claim, ADMIN, made["id"])["handler_id"] == "admin"
+
+
+def test_a_confidential_appeals_words_are_null_for_whoever_may_not_read_them(store):
+    made = submit(store, confidential=True, photo_urls=["https://p.example.cn/1.jpg"])
+    run(store, app.claim, WORKER, made["id"])
+    run(store, app.resolve, WORKER, made["id"], {"resolution": "已上门调解"})
+    run(store, app.rate, ALICE, made["id"], {"score": 2, "comment": "仍未解决"}, SETTINGS)
+    run(store, app.escalate, WORKER, made["id"], {"reason": "需社区介入"}, SETTINGS)
+    words = ("title", "description", "photo_urls", "resolution", "rating_comment")
+
+    for reader in (ALICE, ADMIN):  # its submitter, and the staff of its level
+        body = run(store, app.get, reader, made["id"])
+        assert [body[w] for w in words] == [
+            "路灯不亮",
+            "东门路灯坏了",
+            ["https://p.example.cn/1.jpg"],
+            "已上门调解",
+            "仍未解决",
+        ]
+    # the grid's building head: that it exists, and nothing it says or who said it
+    seen = run(store, app.get, HEAD, made["id"])
+    assert [seen[w] for w in (*words, "submitter_id", "household_id")] == [None] * 7
+    assert {step["note"] for step in seen["timeline"]} == {None}
+    assert "alice" not in {step["actor_id"] for step in seen["timeline"]}
+    (item,) = run(store, app.list_appeals, HEAD, {})["items"]
+    assert (item["id"], item["title"]) == (made["id"], None)
+    assert run(store, app.list_appeals, ADMIN, {})["items"][0]["title"] == "路灯不亮"
 
 
 def test_lists_show_each_person_what_is_theirs_newest_first_by_cursor(store):

@@ -67,6 +67,14 @@ def may_read_text(principal, appeal):
     )
 
 
+def may_know_submitter(principal, appeal):
+    """Who raised it: hidden by an anonymous appeal from all but the submitter, and by a
+    confidential one from those who may not read it."""
+    if appeal.submitter_id == principal.id:
+        return True
+    return not appeal.anonymous and may_read_text(principal, appeal)
+
+
 def require(allowed, action):
     if not allowed:
         raise Forbidden(f"you may not {action}")
