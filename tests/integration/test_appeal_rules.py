@@ -54,7 +54,7 @@ STREET_ADMIN = person("street-admin", admin_roles=[("street_admin", None, STREET
 def place(household="home-1", worker="worker"):
     staff = [{"person_id": worker, "name": worker, "role": "grid_worker", "phone": "138****0000"}]
     return {
-        "household": {"id": household},
+        "household": {"id": household, "building": {"id": "building-1"}},
         "grid": {"id": GRID, "name": "第1网格", "community_id": COMMUNITY, "street_id": STREET},
         "grid_staff": staff if worker else [],
     }
@@ -228,6 +228,22 @@ def test_an_anonymous_appeal_hides_who_raised_it_from_everyone_else(store):
     staff_view = run(store, app.get, WORKER, made["id"])
     assert staff_view["submitter_id"] is None
     assert staff_view["timeline"][0]["actor_id"] is None
+
+
+def place_of(body):
+    return body["household_id"], body["building_id"]
+
+
+def test_an_anonymous_appeal_shows_its_building_and_its_household_only_to_its_handler(store):
+    made = submit(store, anonymous=True)
+    assert place_of(made) == ("home-1", "building-1")  # its submitter's own home
+    # the worker it was routed to, before taking it on, and the community's admin
+    assert place_of(run(store, app.get, WORKER, made["id"])) == (None, "building-1")
+    assert place_of(run(store, app.get, ADMIN, made["id"])) == (None, "building-1")
+    assert place_of(run(store, app.claim, WORKER, made["id"])) == ("home-1", "building-1")
+    assert place_of(run(store, app.get, ADMIN, made["id"])) == (None, "building-1")
+    # an appeal that is not anonymous shows its household to the grid's staff
+    assert place_of(run(store, app.get, ADMIN, submit(store)["id"])) == ("home-1", "building-1")
 
 
 def into_the_queue(store, how):

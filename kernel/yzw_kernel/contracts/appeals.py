@@ -94,7 +94,17 @@ class AppealOut(AppealSummaryOut):
             "yours to read"
         },
     )
-    household_id = fields.String(allow_none=True)
+    household_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "null when anonymous and you did not take it on, or confidential "
+            "and not yours to read"
+        },
+    )
+    building_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the household's building; null on appeals raised before it"},
+    )
     handler_id = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True, metadata=MASKED)
     rating_comment = fields.String(allow_none=True, metadata=MASKED)

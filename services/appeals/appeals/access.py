@@ -75,6 +75,14 @@ def may_know_submitter(principal, appeal):
     return not appeal.anonymous and may_read_text(principal, appeal)
 
 
+def may_see_household(principal, appeal):
+    """An anonymous appeal's household is for the one who took it on (and its submitter);
+    everyone else sees its building, so that its occupants are not one request away."""
+    if not may_read_text(principal, appeal):
+        return False
+    return not appeal.anonymous or principal.id in (appeal.handler_id, appeal.submitter_id)
+
+
 def require(allowed, action):
     if not allowed:
         raise Forbidden(f"you may not {action}")

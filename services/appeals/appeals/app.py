@@ -129,6 +129,7 @@ def submit(tx, principal, place, data, settings):
         community_id=grid["community_id"],
         grid_id=grid["id"],
         household_id=data["household_id"],
+        building_id=place["household"]["building"]["id"],
         submitter_id=principal.id if own_home else None,
         anonymous=data["anonymous"],
         source=data["source"],
@@ -337,6 +338,8 @@ def view(session, appeal, principal):
     text = appeal_text(appeal, principal)
     readable = access.may_read_text(principal, appeal)
     knows_submitter = access.may_know_submitter(principal, appeal)
+    # an anonymous appeal's place is its building, for all but its handler
+    sees_household = access.may_see_household(principal, appeal)
     timeline = session.scalars(
         select(TimelineEntry).where(TimelineEntry.appeal_id == appeal.id).order_by(TimelineEntry.id)
     )
@@ -345,7 +348,8 @@ def view(session, appeal, principal):
         **text,
         "anonymous": appeal.anonymous,
         "submitter_id": appeal.submitter_id if knows_submitter else None,
-        "household_id": appeal.household_id if readable else None,
+        "household_id": appeal.household_id if sees_household else None,
+        "building_id": appeal.building_id,
         "handler_id": appeal.handler_id,
         "extension_requested_days": appeal.extension_requested_days,
         "claimed_at": iso(appeal.claimed_at),
