@@ -404,6 +404,10 @@ def test_an_anonymous_appeal_shows_its_building_to_all_but_its_handler(suite):
         None,
     )
     assert ok(chair.get(path))["household_id"] is None
+    # nor does the bus hear who raised it, when they raise it or rate it
+    ok(worker.post(f"{path}/resolve", {"resolution": "已协调施工时间"}))
+    ok(alice.post(f"{path}/rate", {"score": 5}))
+    assert alice_id not in json.dumps(outbox(suite)) and home not in json.dumps(outbox(suite))
 
     # an appeal that is not anonymous shows its household to the grid's staff as before
     named = alice.created(

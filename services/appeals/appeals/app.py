@@ -75,6 +75,8 @@ def record(tx, appeal, step, settings=None, now=None):
 
 
 def _event(appeal, step):
+    # who raised an anonymous appeal is not told to the bus either, when they act on it
+    anonymous_actor = appeal.anonymous and step.actor_id == appeal.submitter_id
     return {
         "appeal_id": appeal.id,
         "number": appeal.number,
@@ -85,7 +87,7 @@ def _event(appeal, step):
         "level": appeal.level,
         "assignee_kind": appeal.assignee_kind,
         "assignee_id": appeal.assignee_id,
-        "actor_id": step.actor_id,
+        "actor_id": None if anonymous_actor else step.actor_id,
     }
 
 
