@@ -54,7 +54,7 @@ STREET_ADMIN = person("street-admin", admin_roles=[("street_admin", None, STREET
 def place(household="home-1", worker="worker"):
     staff = [{"person_id": worker, "name": worker, "role": "grid_worker", "phone": "138****0000"}]
     return {
-        "household": {"id": household},
+        "household": {"id": household, "building": {"id": "building-1"}},
         "grid": {"id": GRID, "name": "第1网格", "community_id": COMMUNITY, "street_id": STREET},
         "grid_staff": staff if worker else [],
     }
@@ -217,7 +217,7 @@ def test_a_confidential_appeal_shows_its_text_only_to_its_submitter_and_handling
     assert run(store, app.get, ADMIN, made["id"])["description"] == "家暴求助，请勿公开"
     # the grid's building head still sees that it exists, no longer what it says
     seen = run(store, app.get, HEAD, made["id"])
-    assert seen["description"] is None and seen["timeline"][0]["note"] == ""
+    assert seen["description"] is None and seen["timeline"][0]["note"] is None
     refused(store, NotFound, app.get, OTHER_WORKER, made["id"])
     refused(store, NotFound, app.get, BOB, made["id"])
 
@@ -228,6 +228,99 @@ def test_an_anonymous_appeal_hides_who_raised_it_from_everyone_else(store):
     staff_view = run(store, app.get, WORKER, made["id"])
     assert staff_view["submitter_id"] is None
     assert staff_view["timeline"][0]["actor_id"] is None
+
+
+def place_of(body):
+    return body["household_id"], body["building_id"]
+
+
+def test_an_anonymous_appeal_shows_its_building_and_its_household_only_to_its_handler(store):
+    made = submit(store, anonymous=True)
+    assert place_of(made) == ("home-1", "building-1")  # its submitter's own home
+    # the worker it was routed to, before taking it on, and the community's admin
+    assert place_of(run(store, app.get, WORKER, made["id"])) == (None, "building-1")
+    assert place_of(run(store, app.get, ADMIN, made["id"])) == (None, "building-1")
+    assert place_of(run(store, app.claim, WORKER, made["id"])) == ("home-1", "building-1")
+    assert place_of(run(store, app.get, ADMIN, made["id"])) == (None, "building-1")
+    # an appeal that is not anonymous shows its household to the grid's staff
+    assert place_of(run(store, app.get, ADMIN, submit(store)["id"])) == ("home-1", "building-1")
+
+
+def into_the_queue(store, how):
+    """A confidential appeal back in the grid's queue, returned (退单) or re-queued."""
+    made = submit(store, confidential=True)
+    run(store, app.claim, WORKER, made["id"])
+    if how == "return":
+        run(store, app.return_appeal, WORKER, made["id"], {"reason": "不在我的片区"}, SETTINGS)
+    else:
+        revoked = {"person_id": "worker", "grid_id": GRID, "community_id": COMMUNITY}
+        run(
+            store,
+            app.requeue_for_revoked_role,
+            {"data": {**revoked, "role": "grid_worker"}},
+            SETTINGS,
+        )
+    return made["id"]
+
+
+@pytest.mark.parametrize("how", ["return", "requeue"])
+def test_party_members_neither_see_nor_claim_a_confidential_appeal_in_the_queue(store, how):
+    appeal_id = into_the_queue(store, how)
+    plain = submit(store, worker=None)["id"]
+
+    queue = run(store, app.list_appeals, MEMBER, {"claimable": True})
+    assert [item["id"] for item in queue["items"]] == [plain]
+    assert run(store, app.list_appeals, MEMBER, {})["items"] == queue["items"]
+    refused(store, NotFound, app.get, MEMBER, appeal_id)
+    refused(store, NotFound, app.claim, MEMBER, appeal_id)
+    # the grid's staff take it on, and read it
+    claimed = run(store, app.claim, HEAD, appeal_id)
+    assert (claimed["handler_id"], claimed["description"]) == ("head", "东门路灯坏了")
+    # a party member who staffs the grid sees it in the queue and takes it on
+    staff_member = person(
+        "staff-member", "home-6", party_member=True, grid_roles=[(GRID, "unit_head")]
+    )
+    second = into_the_queue(store, how)
+    queue = run(store, app.list_appeals, staff_member, {"claimable": True})
+    assert second in {item["id"] for item in queue["items"]}
+    assert run(store, app.claim, staff_member, second)["handler_id"] == "staff-member"
+
+
+def test_a_party_members_queue_holds_only_what_they_may_claim(store):
+    """Above the grid, an appeal is its level's staff's to take on: not in the party
+    member's queue, which would show its title to someone who may not open it."""
+    made = submit(store, worker=None)
+    run(store, app.escalate, WORKER, made["id"], {"reason": "需社区协调"}, SETTINGS)
+    assert run(store, app.list_appeals, MEMBER, {"claimable": True})["items"] == []
+    refused(store, NotFound, app.claim, MEMBER, made["id"])
+    assert run(store, app.claim, ADMIN, made["id"])["handler_id"] == "admin"
+
+
+def test_a_confidential_appeals_words_are_null_for_whoever_may_not_read_them(store):
+    made = submit(store, confidential=True, photo_urls=["https://p.example.cn/1.jpg"])
+    run(store, app.claim, WORKER, made["id"])
+    run(store, app.resolve, WORKER, made["id"], {"resolution": "已上门调解"})
+    run(store, app.rate, ALICE, made["id"], {"score": 2, "comment": "仍未解决"}, SETTINGS)
+    run(store, app.escalate, WORKER, made["id"], {"reason": "需社区介入"}, SETTINGS)
+    words = ("title", "description", "photo_urls", "resolution", "rating_comment")
+
+    for reader in (ALICE, ADMIN):  # its submitter, and the staff of its level
+        body = run(store, app.get, reader, made["id"])
+        assert [body[w] for w in words] == [
+            "路灯不亮",
+            "东门路灯坏了",
+            ["https://p.example.cn/1.jpg"],
+            "已上门调解",
+            "仍未解决",
+        ]
+    # the grid's building head: that it exists, and nothing it says or who said it
+    seen = run(store, app.get, HEAD, made["id"])
+    assert [seen[w] for w in (*words, "submitter_id", "household_id")] == [None] * 7
+    assert {step["note"] for step in seen["timeline"]} == {None}
+    assert "alice" not in {step["actor_id"] for step in seen["timeline"]}
+    (item,) = run(store, app.list_appeals, HEAD, {})["items"]
+    assert (item["id"], item["title"]) == (made["id"], None)
+    assert run(store, app.list_appeals, ADMIN, {})["items"][0]["title"] == "路灯不亮"
 
 
 def test_lists_show_each_person_what_is_theirs_newest_first_by_cursor(store):

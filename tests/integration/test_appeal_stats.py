@@ -87,7 +87,7 @@ def load_haiwei(store, street, community, grids, workers):
         home = f"home-{index}"
         resident = principal(f"resident-{index}", home, community=community)
         place = {
-            "household": {"id": home},
+            "household": {"id": home, "building": {"id": f"building-{home}"}},
             "grid": {"id": grid, "name": grid, "community_id": community, "street_id": street},
             "grid_staff": [{"person_id": worker_id, "name": "网格员", "role": "grid_worker"}],
         }
@@ -136,7 +136,7 @@ def haiwei(store):
     hours = load_haiwei(store, STREET, COMMUNITY, list(GRIDS), ["worker-1", "worker-2"])
     # one appeal elsewhere, which no statistic of 海威 counts
     elsewhere = {
-        "household": {"id": "far-home"},
+        "household": {"id": "far-home", "building": {"id": "far-building"}},
         "grid": {"id": "grid-9", "community_id": "community-2", "street_id": STREET},
         "grid_staff": [],
     }
@@ -253,7 +253,7 @@ def rated(store, score, grid="grid-m1", community=MONTHLY, again=None):
     resident = principal(f"resident-{home}", home, community=community)
     worker = principal(f"worker-{grid}", grid_roles=[(grid, "grid_worker")], community=community)
     place = {
-        "household": {"id": home},
+        "household": {"id": home, "building": {"id": f"building-{home}"}},
         "grid": {"id": grid, "name": grid, "community_id": community, "street_id": STREET},
         "grid_staff": [],
     }

@@ -72,7 +72,7 @@ GRID_1 = ["alice", "bob", "carol", "worker"]
 
 def place(household, grid="grid-1", community="community-1"):
     return {
-        "household": {"id": household},
+        "household": {"id": household, "building": {"id": "building-1"}},
         "grid": {"id": grid, "name": grid, "community_id": community, "street_id": STREET},
         "grid_staff": [],
     }

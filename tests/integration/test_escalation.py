@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {"deadlines": APPEALS_TEST_CONFIG["DEADLINES"], "quorum_share": 0.5}
 STREET, COMMUNITY, GRID = "street-1", "community-1", "grid-1"
 PLACE = {
-    "household": {"id": "home-1"},
+    "household": {"id": "home-1", "building": {"id": "building-1"}},
     "grid": {"id": GRID, "name": "第1网格", "community_id": COMMUNITY, "street_id": STREET},
     "grid_staff": [{"person_id": "worker", "name": "网格员", "role": "grid_worker"}],
 }

@@ -77,7 +77,8 @@ class AppealClosed(AppealEvent):
 class DeliberationClosed(Schema):
     deliberation_id = fields.String(required=True)
     appeal_id = fields.String(required=True)
-    question = fields.String(required=True)
+    # null when the appeal is confidential: its votes' questions stay inside the suite
+    question = fields.String(required=True, allow_none=True)
     outcome = fields.String(required=True)  # decided | no_quorum | tie
     winner = fields.String(allow_none=True, load_default=None)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)

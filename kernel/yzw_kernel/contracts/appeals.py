@@ -26,6 +26,10 @@ SCOPES = ("grid", "estate", "building")
 DELIBERATION_STATUSES = ("open", "closed")
 
 
+# what a confidential appeal (是否保密) shows of its words to those who may not read them
+MASKED = {"description": "null when the appeal is confidential and not yours to read"}
+
+
 def Text(max_length, required=True, **kw):
     return fields.String(required=required, validate=validate.Length(min=1, max=max_length), **kw)
 
@@ -58,7 +62,7 @@ class TimelineOut(Schema):
     action = fields.String(required=True)
     from_status = fields.String(allow_none=True)
     to_status = fields.String(required=True)
-    note = fields.String()
+    note = fields.String(allow_none=True, metadata=MASKED)
 
 
 class AppealSummaryOut(Schema):
@@ -68,7 +72,7 @@ class AppealSummaryOut(Schema):
     level = fields.String(required=True)
     category = fields.String(required=True)
     source = fields.String()
-    title = fields.String(required=True)
+    title = fields.String(required=True, allow_none=True, metadata=MASKED)
     grid_id = fields.String()
     community_id = fields.String()
     assignee = fields.Nested(Assignee, allow_none=True)
@@ -80,16 +84,30 @@ class AppealSummaryOut(Schema):
 
 
 class AppealOut(AppealSummaryOut):
-    description = fields.String(
-        allow_none=True, metadata={"description": "null when confidential and not yours to see"}
-    )
-    photo_urls = fields.List(fields.String(), allow_none=True)
+    description = fields.String(allow_none=True, metadata=MASKED)
+    photo_urls = fields.List(fields.String(), allow_none=True, metadata=MASKED)
     anonymous = fields.Boolean()
-    submitter_id = fields.String(allow_none=True)
-    household_id = fields.String(allow_none=True)
+    submitter_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "null when raised by staff, anonymous, or confidential and not "
+            "yours to read"
+        },
+    )
+    household_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "null when anonymous and you did not take it on, or confidential "
+            "and not yours to read"
+        },
+    )
+    building_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the household's building; null on appeals raised before it"},
+    )
     handler_id = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
-    rating_comment = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True, metadata=MASKED)
+    rating_comment = fields.String(allow_none=True, metadata=MASKED)
     extension_requested_days = fields.Integer(allow_none=True)
     claimed_at = fields.String(allow_none=True)
     resolved_at = fields.String(allow_none=True)
@@ -161,11 +179,8 @@ class VoteIn(Schema):
 class DeliberationOut(Schema):
     id = fields.String(required=True)
     appeal_id = fields.String(required=True)
-    appeal_title = fields.String(
-        allow_none=True,
-        metadata={"description": "null when the appeal is confidential and not yours to read"},
-    )
-    question = fields.String(required=True)
+    appeal_title = fields.String(allow_none=True, metadata=MASKED)
+    question = fields.String(required=True, allow_none=True, metadata=MASKED)
     options = fields.List(fields.String(), required=True)
     scope = fields.String(required=True)
     scope_id = fields.String(required=True)

@@ -30,21 +30,21 @@ def _person_assignee(appeal):
 
 def may_claim(principal, appeal):
     """The person it was dispatched to; for a queue, a team, an organisation or a
-    department, the grid's staff and the community's party members (党员接单)."""
+    department, those who may compete for it (党员接单 among them)."""
     if appeal.assignee_kind == "person":
         return appeal.assignee_id == principal.id
-    if appeal.level != "grid":  # above the grid, the level's own staff take it on
-        return is_level_staff(principal, appeal)
-    in_grid = principal.is_grid_staff(appeal.grid_id, appeal.community_id, appeal.street_id)
-    return in_grid or (principal.party_member and principal.lives_in_community(appeal.community_id))
+    return may_compete_for(principal, appeal)
 
 
 def may_compete_for(principal, appeal):
-    """Those who may take appeals from this grid's queues at all: the grid's staff and
-    the community's party members. They see a claim they lost, to be told it was lost."""
-    return principal.is_grid_staff(appeal.grid_id, appeal.community_id, appeal.street_id) or (
-        principal.party_member and principal.lives_in_community(appeal.community_id)
-    )
+    """Those who may take appeals from its queue at all: at the grid, the grid's staff
+    and, unless the appeal is confidential, the community's party members; above it,
+    the level's own staff. They see a claim they lost, to be told it was lost."""
+    if appeal.level != "grid":
+        return is_level_staff(principal, appeal)
+    in_grid = principal.is_grid_staff(appeal.grid_id, appeal.community_id, appeal.street_id)
+    party_member = principal.party_member and principal.lives_in_community(appeal.community_id)
+    return in_grid or (party_member and not appeal.confidential)
 
 
 def may_see(principal, appeal):
@@ -65,6 +65,22 @@ def may_read_text(principal, appeal):
         or is_handler(principal, appeal)
         or is_level_staff(principal, appeal)
     )
+
+
+def may_know_submitter(principal, appeal):
+    """Who raised it: hidden by an anonymous appeal from all but the submitter, and by a
+    confidential one from those who may not read it."""
+    if appeal.submitter_id == principal.id:
+        return True
+    return not appeal.anonymous and may_read_text(principal, appeal)
+
+
+def may_see_household(principal, appeal):
+    """An anonymous appeal's household is for the one who took it on (and its submitter);
+    everyone else sees its building, so that its occupants are not one request away."""
+    if not may_read_text(principal, appeal):
+        return False
+    return not appeal.anonymous or principal.id in (appeal.handler_id, appeal.submitter_id)
 
 
 def require(allowed, action):

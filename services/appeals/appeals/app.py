@@ -75,6 +75,8 @@ def record(tx, appeal, step, settings=None, now=None):
 
 
 def _event(appeal, step):
+    # who raised an anonymous appeal is not told to the bus either, when they act on it
+    anonymous_actor = appeal.anonymous and step.actor_id == appeal.submitter_id
     return {
         "appeal_id": appeal.id,
         "number": appeal.number,
@@ -85,7 +87,7 @@ def _event(appeal, step):
         "level": appeal.level,
         "assignee_kind": appeal.assignee_kind,
         "assignee_id": appeal.assignee_id,
-        "actor_id": step.actor_id,
+        "actor_id": None if anonymous_actor else step.actor_id,
     }
 
 
@@ -129,6 +131,7 @@ def submit(tx, principal, place, data, settings):
         community_id=grid["community_id"],
         grid_id=grid["id"],
         household_id=data["household_id"],
+        building_id=place["household"]["building"]["id"],
         submitter_id=principal.id if own_home else None,
         anonymous=data["anonymous"],
         source=data["source"],
@@ -299,7 +302,18 @@ def get(tx, principal, appeal_id):
     return view(tx.session, visible_appeal(tx.session, principal, appeal_id), principal)
 
 
-def summary(appeal, now=None):
+# An appeal's free text: what a confidential appeal (是否保密) shows only to those who may
+# read it. Everyone else gets null in each of these, and in each timeline note.
+TEXT_FIELDS = ("title", "description", "photo_urls", "resolution", "rating_comment")
+
+
+def appeal_text(appeal, principal):
+    """The appeal's free text as `principal` may see it: each field, or null."""
+    readable = access.may_read_text(principal, appeal)
+    return {name: getattr(appeal, name) if readable else None for name in TEXT_FIELDS}
+
+
+def summary(appeal, principal, now=None):
     now = now or utcnow()
     return {
         "id": appeal.id,
@@ -308,7 +322,7 @@ def summary(appeal, now=None):
         "level": appeal.level,
         "category": appeal.category,
         "source": appeal.source,
-        "title": appeal.title,
+        "title": appeal_text(appeal, principal)["title"],
         "grid_id": appeal.grid_id,
         "community_id": appeal.community_id,
         "assignee": {"kind": appeal.assignee_kind, "id": appeal.assignee_id}
@@ -323,21 +337,22 @@ def summary(appeal, now=None):
 
 
 def view(session, appeal, principal):
+    text = appeal_text(appeal, principal)
     readable = access.may_read_text(principal, appeal)
-    show_submitter = not appeal.anonymous or appeal.submitter_id == principal.id
+    knows_submitter = access.may_know_submitter(principal, appeal)
+    # an anonymous appeal's place is its building, for all but its handler
+    sees_household = access.may_see_household(principal, appeal)
     timeline = session.scalars(
         select(TimelineEntry).where(TimelineEntry.appeal_id == appeal.id).order_by(TimelineEntry.id)
     )
     return {
-        **summary(appeal),
-        "description": appeal.description if readable else None,
-        "photo_urls": appeal.photo_urls if readable else None,
+        **summary(appeal, principal),
+        **text,
         "anonymous": appeal.anonymous,
-        "submitter_id": appeal.submitter_id if show_submitter else None,
-        "household_id": appeal.household_id if readable else None,
+        "submitter_id": appeal.submitter_id if knows_submitter else None,
+        "household_id": appeal.household_id if sees_household else None,
+        "building_id": appeal.building_id,
         "handler_id": appeal.handler_id,
-        "resolution": appeal.resolution if readable else None,
-        "rating_comment": appeal.rating_comment,
         "extension_requested_days": appeal.extension_requested_days,
         "claimed_at": iso(appeal.claimed_at),
         "resolved_at": iso(appeal.resolved_at),
@@ -346,12 +361,12 @@ def view(session, appeal, principal):
             {
                 "at": iso(entry.at),
                 "actor_id": entry.actor_id
-                if show_submitter or entry.actor_id != appeal.submitter_id
+                if knows_submitter or entry.actor_id != appeal.submitter_id
                 else None,
                 "action": entry.action,
                 "from_status": entry.from_status,
                 "to_status": entry.to_status,
-                "note": entry.note if readable else "",
+                "note": entry.note if readable else None,
             }
             for entry in timeline
         ],
@@ -400,17 +415,21 @@ def list_appeals(tx, principal, query):
     order = [Appeal.created_at, Appeal.id]
     rows, next_cursor = keyset_page(tx.session, stmt, order, query, descending=True)
     now = utcnow()
-    return {"items": [summary(a, now) for a in rows], "next_cursor": next_cursor}
+    return {"items": [summary(a, principal, now) for a in rows], "next_cursor": next_cursor}
 
 
 def _claimable(principal):
-    """Open appeals a party member may take from their community's queues (党员接单)."""
+    """Open appeals a party member may take from their community's grid queues (党员接单),
+    as access.may_claim decides: a confidential one only from a grid they staff."""
     if not (principal.party_member and principal.community_id):
         return None
+    staff_grids = [r["grid_id"] for r in principal.grid_roles]
     return and_(
         Appeal.community_id == principal.community_id,
+        Appeal.level == "grid",
         Appeal.status.in_(("submitted", "dispatched")),
         or_(Appeal.assignee_kind.is_(None), Appeal.assignee_kind != "person"),
+        or_(Appeal.confidential.is_(False), Appeal.grid_id.in_(staff_grids)),
     )
 
 

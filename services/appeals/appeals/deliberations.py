@@ -182,7 +182,8 @@ def _record_result(tx, deliberation_id, actor_id, how):
         {
             "deliberation_id": deliberation.id,
             "appeal_id": deliberation.appeal_id,
-            "question": deliberation.question,
+            # a confidential appeal's words do not leave the suite (是否保密)
+            "question": None if appeal.confidential else deliberation.question,
             "outcome": result["outcome"],
             "winner": result["winner"],
             "counts": result["counts"],
@@ -299,13 +300,15 @@ def view(session, deliberation, principal):
 
 def _view(deliberation, appeal, principal, cast, mine):
     """Counts show only once the vote is closed; before, how many voted and my own vote.
-    A confidential appeal's title is for those who may read its text (是否保密)."""
+    A confidential appeal's title, and the question, which may quote it, are for those
+    who may read its text (是否保密), like the appeal's own text."""
     closed = deliberation.status == "closed"
+    readable = access.may_read_text(principal, appeal)
     return {
         "id": deliberation.id,
         "appeal_id": deliberation.appeal_id,
-        "appeal_title": appeal.title if access.may_read_text(principal, appeal) else None,
-        "question": deliberation.question,
+        "appeal_title": app.appeal_text(appeal, principal)["title"],
+        "question": deliberation.question if readable else None,
         "options": list(deliberation.options),
         "scope": deliberation.scope,
         "scope_id": deliberation.scope_id,

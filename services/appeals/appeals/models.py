@@ -49,6 +49,8 @@ class Appeal(Base):
     community_id: Mapped[str] = mapped_column(IdColumnType())
     grid_id: Mapped[str] = mapped_column(IdColumnType())
     household_id: Mapped[str | None] = mapped_column(IdColumnType(), nullable=True)
+    # what an anonymous appeal shows of its place (null on appeals older than 0005)
+    building_id: Mapped[str | None] = mapped_column(IdColumnType(), nullable=True)
     submitter_id: Mapped[str | None] = mapped_column(IdColumnType(), nullable=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(20))
