@@ -33,3 +33,8 @@ export function yuanToFen(yuanText) {
   if (!Number.isFinite(value)) return NaN
   return Math.round(value * 100)
 }
+
+// A confidential appeal's title reaches only those who may read it; others get null.
+export function titleOf(appeal) {
+  return appeal.title ?? '（保密诉求）'
+}
