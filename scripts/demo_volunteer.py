@@ -9,12 +9,23 @@ from sqlalchemy import func, select
 from grid import app as grid_app
 from grid.models import Person
 from volunteer import app as volunteer_app
+from volunteer.domain import ActivityLimits
 from volunteer.models import Team
 from volunteer.service import MIGRATIONS as VOLUNTEER_MIGRATIONS
 from yzw_kernel.db import Store, database_url
 from yzw_kernel.types import utcnow
 
 REWARDS = [("理疗一次", 30, 20), ("头疗一次", 20, 30), ("艾灸一次", 25, 20), ("活动室半天", 10, 50)]
+
+
+def grid_principals(grid_store):
+    """What volunteer asks grid over RPC when it runs: who the people named are."""
+
+    def principals(person_ids):
+        with grid_store.transaction() as tx:
+            return grid_app.principals(tx, person_ids)
+
+    return principals
 
 
 def load_demo_volunteering(grid_store, worker_phone, admin_phone):
@@ -36,6 +47,7 @@ def load_demo_volunteering(grid_store, worker_phone, admin_phone):
                 select(Person.id).where(Person.party_membership.is_not(None)).limit(1)
             )
         community = leader["community_id"]
+        people = grid_principals(grid_store)
         with store.transaction() as tx:
             team = volunteer_app.create_team(
                 tx,
@@ -46,6 +58,7 @@ def load_demo_volunteering(grid_store, worker_phone, admin_phone):
                     "focus": "assistance",
                     "leader_id": worker,
                 },
+                people,
             )
         saturday = utcnow().replace(hour=1, minute=0, second=0, microsecond=0)
         saturday += timedelta(days=(5 - saturday.weekday()) % 7 or 7)
@@ -62,6 +75,7 @@ def load_demo_volunteering(grid_store, worker_phone, admin_phone):
                     "capacity": 20,
                     "stars_per_hour": 5,
                 },
+                ActivityLimits(),
             )
             for name, price, stock in REWARDS:
                 volunteer_app.create_reward(
@@ -74,6 +88,7 @@ def load_demo_volunteering(grid_store, worker_phone, admin_phone):
                         "price_stars": price,
                         "stock": stock,
                     },
+                    people,
                 )
         return len(REWARDS)
     finally:

@@ -56,7 +56,7 @@ class VolunteerRoutes:
         body=v.TeamIn,
         response=v.TeamOut,
         status=201,
-        errors=(409,),
+        errors=(404, 409),
     )
     def create_team(self, request, principal, body):
         return self.volunteer.create_team(self.principal_of(principal), body_as_sent(request))
@@ -208,7 +208,8 @@ class VolunteerRoutes:
     @api(
         "POST",
         "/activities/{activity_id}/complete",
-        summary="Complete the activity: hours are paid in stars, once",
+        summary="Complete the activity: hours are paid in stars, once; "
+        "above the approval limit the payment waits for a community admin",
         tag="volunteering",
         audience="signed_in",
         response=v.CompletionOut,
@@ -219,12 +220,43 @@ class VolunteerRoutes:
 
     @api(
         "POST",
+        "/activities/{activity_id}/approve",
+        summary="Approve a completion that waits: its stars are paid, once "
+        "(a community admin other than the one who completed it)",
+        tag="volunteering",
+        body=v.ActivityDecisionIn,
+        response=v.CompletionOut,
+        errors=(409,),
+    )
+    def approve_completion(self, request, principal, body, activity_id):
+        return self.volunteer.approve_completion(
+            self.principal_of(principal), activity_id, body_as_sent(request)
+        )
+
+    @api(
+        "POST",
+        "/activities/{activity_id}/reject",
+        summary="Reject a completion that waits: nothing is paid "
+        "(a community admin other than the one who completed it)",
+        tag="volunteering",
+        body=v.ActivityDecisionIn,
+        response=v.CompletionOut,
+        errors=(409,),
+    )
+    def reject_completion(self, request, principal, body, activity_id):
+        return self.volunteer.reject_completion(
+            self.principal_of(principal), activity_id, body_as_sent(request)
+        )
+
+    @api(
+        "POST",
         "/rewards",
         summary="Add a reward 回馈服务 to the catalogue",
         tag="rewards",
         body=v.RewardIn,
         response=v.RewardOut,
         status=201,
+        errors=(404,),
     )
     def create_reward(self, request, principal, body):
         return self.volunteer.create_reward(self.principal_of(principal), body_as_sent(request))

@@ -160,6 +160,7 @@ SAMPLE_BODIES = {
         "stars_per_hour": 1,
     },
     "AttendanceIn": lambda w: {"person_id": w["person_id"]},
+    "ActivityDecisionIn": lambda w: {"comment": "越权"},
     "RewardIn": lambda w: {
         "community_id": w["community_id"],
         "name": "越权回馈",

@@ -19,6 +19,7 @@ from grid.admin import create_street_admin
 from grid.models import Community, DutySlot, Estate, PartyOrg, PartyOrgMember, Person
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yzw_kernel.outbox import outbox_table
+from yzw_kernel.principal import Principal
 
 # -- helpers -------------------------------------------------------------------
 
@@ -614,6 +615,27 @@ def test_residents_in_scope_are_exactly_the_people_living_there(store, known):
 
     error = refused(store, InvalidInput, app.residents_in_scope, "community", known["C"])
     assert "scope" in error.fields
+
+
+def test_principals_are_given_for_the_people_grid_knows_and_place_them(store, admin, known):
+    """What volunteer asks to check the people named to it (a team's leader and members)."""
+    asked = [known["R2"], known["L"], known["D"], "no-such-person", known["R2"]]
+    found = run(store, app.principals, asked)
+    assert sorted(found) == sorted([known["R2"], known["L"], known["D"]])  # nobody made up
+    for key in ("R2", "L", "D"):
+        assert found[known[key]] == run(store, app.principal, known[key])
+    community, next_door = known["C"], run(store, app.principal, known["D"])["community_id"]
+    # R2 lives here, L leads a grid here and lives nowhere, D lives next door
+    belongs = {
+        key: Principal(found[known[key]]).belongs_to_community(community)
+        for key in "R2 L D".split()
+    }
+    assert belongs == {"R2": True, "L": True, "D": False}
+    assert Principal(found[known["D"]]).belongs_to_community(next_door)
+    assert run(store, app.principals, []) == {}
+    for bad in ("no-list", [""], ["x" * 37], ["p"] * 101, [7]):
+        error = refused(store, InvalidInput, app.principals, bad)
+        assert list(error.fields) == ["person_ids"]
 
 
 def test_coverage_counts_the_known_community(store, admin, known):

@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import VOLUNTEER_TEST_CONFIG
+from nameko.exceptions import ConfigurationError
 
 from volunteer import domain
+from volunteer.settings import activity_limits
 from yzw_kernel.contracts import volunteer as contract
 from yzw_kernel.errors import Conflict, InvalidInput
 
@@ -74,6 +76,158 @@ def test_an_activity_ends_after_it_starts():
         assert "ends_at" in raised.value.fields
 
 
+# -- check_activity: what a leader may plan alone ----------------------------------
+
+LIMITS = domain.ActivityLimits()  # 12 hours, 10 stars an hour, 7 days back, 300 alone
+NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+
+
+def refusal(check, *args):
+    with pytest.raises(InvalidInput) as raised:
+        check(*args)
+    return raised.value.fields
+
+
+def test_a_year_long_activity_at_a_hundred_stars_an_hour_is_refused_naming_both():
+    # the minting run: 365 days at 100 stars an hour would pay 876,000 stars a volunteer
+    fields = refusal(domain.check_activity, NINE, NINE + timedelta(days=365), 100, LIMITS, NOW)
+    assert set(fields) == {"ends_at", "stars_per_hour"}
+    assert fields["ends_at"] == ["at most 12 hours after starts_at"]
+    assert fields["stars_per_hour"] == ["at most 10"]
+
+
+@pytest.mark.parametrize(
+    ("hours", "per_hour", "days_ago", "refused"),
+    [
+        (12, 10, 7, set()),  # every limit reached, none passed
+        (2, 0, 0, set()),
+        (12.02, 5, 0, {"ends_at"}),  # a minute past twelve hours
+        (3, 11, 0, {"stars_per_hour"}),
+        (3, 5, 7.01, {"starts_at"}),  # planned a little more than a week after it started
+        (3, 5, 365, {"starts_at"}),  # back-dated a year
+        (24, 50, 30, {"ends_at", "stars_per_hour", "starts_at"}),
+    ],
+)
+def test_an_activity_is_within_its_length_rate_and_days_back(hours, per_hour, days_ago, refused):
+    starts = NOW - timedelta(days=days_ago)
+    ends = starts + timedelta(hours=hours)
+    if not refused:
+        domain.check_activity(starts, ends, per_hour, LIMITS, NOW)
+    else:
+        assert set(refusal(domain.check_activity, starts, ends, per_hour, LIMITS, NOW)) == refused
+
+
+def test_the_limits_are_the_configured_ones_and_an_activity_still_ends_after_it_starts():
+    generous = domain.ActivityLimits(max_hours=48, max_stars_per_hour=20, max_days_back=30)
+    month_ago = NOW - timedelta(days=30)
+    domain.check_activity(month_ago, month_ago + timedelta(hours=48), 20, generous, NOW)
+    strict = domain.ActivityLimits(max_hours=1, max_stars_per_hour=2, max_days_back=0)
+    fields = refusal(
+        domain.check_activity, NOW - timedelta(hours=1), NOW + timedelta(hours=1), 3, strict, NOW
+    )
+    assert set(fields) == {"ends_at", "stars_per_hour", "starts_at"}
+    assert set(refusal(domain.check_activity, NINE, NINE, 1, LIMITS, NOW)) == {"ends_at"}
+
+
+# -- check_recorded_time: the leader records within the activity's hours, in the past --
+
+
+@pytest.mark.parametrize(
+    ("recorded", "field_message"),
+    [
+        (NINE, None),  # the start
+        (ELEVEN, None),  # the end
+        (at(10, 17), None),
+        (NINE - timedelta(minutes=1), "not before starts_at"),
+        (NINE - timedelta(days=365), "not before starts_at"),  # back-dated a year
+        (ELEVEN + timedelta(minutes=1), "not after ends_at"),
+    ],
+)
+def test_a_recorded_time_lies_within_the_activitys_hours(recorded, field_message):
+    now = at(18)
+    if field_message is None:
+        domain.check_recorded_time(recorded, NINE, ELEVEN, now)
+    else:
+        assert refusal(domain.check_recorded_time, recorded, NINE, ELEVEN, now) == {
+            "at": [field_message]
+        }
+
+
+def test_a_recorded_time_is_not_ahead_of_now_beyond_a_clocks_skew():
+    now = at(10)  # during the activity
+    domain.check_recorded_time(now, NINE, ELEVEN, now)
+    domain.check_recorded_time(now + domain.CLOCK_SKEW, NINE, ELEVEN, now)
+    later = now + domain.CLOCK_SKEW + timedelta(seconds=1)
+    assert refusal(domain.check_recorded_time, later, NINE, ELEVEN, now) == {
+        "at": ["not in the future"]
+    }
+
+
+# -- approval and overlaps -------------------------------------------------------------
+
+
+def test_a_completion_paying_more_than_the_limit_needs_a_second_person():
+    assert [domain.needs_approval(stars, LIMITS) for stars in (0, 299, 300, 301, 876_000)] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert domain.needs_approval(1, domain.ActivityLimits(approval_above=0))
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "overlap"),
+    [
+        ((9, 11), (10, 12), True),
+        ((9, 11), (9, 11), True),
+        ((9, 11), (9.5, 10), True),  # inside
+        ((9, 11), (11, 13), False),  # one ends as the other starts
+        ((9, 11), (7, 9), False),
+        ((9, 11), (12, 13), False),
+    ],
+)
+def test_two_spans_overlap_when_they_share_a_moment(first, second, overlap):
+    def span(hours):
+        return [NINE.replace(hour=0) + timedelta(hours=h) for h in hours]
+
+    assert domain.overlaps(*span(first), *span(second)) is overlap
+    assert domain.overlaps(*span(second), *span(first)) is overlap
+
+
+# -- the settings, read when the service starts -------------------------------------------
+
+
+def test_the_activity_limits_have_defaults_and_are_read_from_the_config():
+    assert activity_limits({}) == domain.ActivityLimits(12, 10, 7, 300)
+    config = {
+        "ACTIVITY_MAX_HOURS": "8",
+        "ACTIVITY_MAX_STARS_PER_HOUR": 5,
+        "ACTIVITY_MAX_DAYS_BACK": "0",
+        "ACTIVITY_APPROVAL_ABOVE_STARS": "",  # unset: the default
+    }
+    assert activity_limits(config) == domain.ActivityLimits(8, 5, 0, 300)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACTIVITY_MAX_HOURS", "0"),
+        ("ACTIVITY_MAX_HOURS", "twelve"),
+        ("ACTIVITY_MAX_HOURS", "1.5"),
+        ("ACTIVITY_MAX_HOURS", 10**12),
+        ("ACTIVITY_MAX_STARS_PER_HOUR", "-1"),
+        ("ACTIVITY_MAX_STARS_PER_HOUR", "101"),  # beyond what ActivityIn takes at all
+        ("ACTIVITY_MAX_DAYS_BACK", "-7"),
+        ("ACTIVITY_APPROVAL_ABOVE_STARS", "lots"),
+    ],
+)
+def test_a_bad_activity_limit_stops_the_start_naming_the_setting(name, value):
+    with pytest.raises(ConfigurationError, match=name):
+        activity_limits({name: value})
+
+
 def test_a_place_is_free_until_the_capacity_is_reached():
     domain.check_capacity(0, 1)
     domain.check_capacity(2, 3)
@@ -134,6 +288,7 @@ def test_an_unknown_period_is_invalid_input():
 def test_the_domain_and_the_contract_agree_on_periods_and_focuses():
     assert domain.PERIODS == contract.PERIODS
     assert domain.TEAM_FOCUSES == contract.TEAM_FOCUSES
+    assert set(domain.CLOSED_ACTIVITY) == set(contract.ACTIVITY_STATUSES) - {"open"}
 
 
 # -- voucher_code ----------------------------------------------------------------------

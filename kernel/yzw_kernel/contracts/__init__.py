@@ -163,6 +163,8 @@ class ActivityCompleted(Schema):
     volunteers = fields.Integer(required=True)
     minutes = fields.Integer(required=True)
     stars = fields.Integer(required=True)
+    # the community admin whose approval a large completion waited for; null when none did
+    approved_by = fields.String(allow_none=True, load_default=None)
 
 
 EVENTS = {
@@ -205,7 +207,10 @@ EVENTS = {
         1, StarsRedeemed, "Red stars were spent on a reward; a voucher was issued."
     ),
     "volunteer.activity_completed": EventContract(
-        1, ActivityCompleted, "A volunteer activity was completed and its hours paid in stars."
+        1,
+        ActivityCompleted,
+        "A volunteer activity was completed and its hours paid in stars (a large payment "
+        "once a second person approved it).",
     ),
     "funding.donation_received": EventContract(
         1, DonationReceived, "A gift of money was booked into a fund, by channel."

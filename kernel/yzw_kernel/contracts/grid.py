@@ -7,7 +7,7 @@ again at its RPC boundary, and documents them in the OpenAPI document.
 from marshmallow import Schema, fields, validate
 
 from ..validation import JsonBoolean
-from .paging import page_of
+from .paging import MAX_PAGE, page_of
 
 HOUSEHOLD_KINDS = ("home", "shop")
 PERSON_KINDS = ("resident", "social_worker", "department_staff")
@@ -443,3 +443,13 @@ class CoverageOut(Schema):
     party_members = fields.Integer()
     households_visited_30d = fields.Integer()
     visit_coverage_30d = fields.Float()
+
+
+class PersonIdsIn(Schema):
+    """People named to another service, for grid to say who they are (`principals`)."""
+
+    person_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=36)),
+        required=True,
+        validate=validate.Length(max=MAX_PAGE),
+    )

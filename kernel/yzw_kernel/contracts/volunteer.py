@@ -15,7 +15,8 @@ TEAM_FOCUSES = (
     "other",
 )
 PERIODS = ("month", "year", "all")
-ACTIVITY_STATUSES = ("open", "completed")
+# open → completed, or open → awaiting_approval → completed or rejected (a large payment)
+ACTIVITY_STATUSES = ("open", "awaiting_approval", "completed", "rejected")
 
 
 def Text(max_length, **kw):
@@ -79,7 +80,16 @@ class ActivityOut(Schema):
     capacity = fields.Integer(required=True)
     signed_up = fields.Integer(required=True)
     stars_per_hour = fields.Integer(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": ", ".join(ACTIVITY_STATUSES)})
+    completed_by = fields.String(allow_none=True)
+    stars_due = fields.Integer(
+        allow_none=True,
+        metadata={"description": "what the completion pays in all, counted when completed"},
+    )
+    decided_by = fields.String(
+        allow_none=True, metadata={"description": "the community admin who approved or rejected"}
+    )
+    decision_comment = fields.String(allow_none=True)
 
 
 ActivityPageOut = page_of(ActivityOut, "ActivityPageOut")
@@ -112,6 +122,10 @@ class SignUpOut(Schema):
     checked_in_at = fields.String(allow_none=True)
     checked_out_at = fields.String(allow_none=True)
     minutes = fields.Integer(required=True)
+
+
+class ActivityDecisionIn(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class CompletionOut(Schema):

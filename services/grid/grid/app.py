@@ -471,6 +471,15 @@ def principal(tx, person_id):
     }
 
 
+def principals(tx, person_ids):
+    """The principals of the people named, by id, leaving out ids that are nobody's: for
+    a service to check the people named to it (a team's leader and members, a reward's
+    provider) are real, and of the community, by the same rule as for those who ask."""
+    person_ids = load(contract.PersonIdsIn, {"person_ids": person_ids})["person_ids"]
+    known = tx.session.scalars(select(Person.id).where(Person.id.in_(set(person_ids))))
+    return {person_id: principal(tx, person_id) for person_id in sorted(known)}
+
+
 # -- roles -------------------------------------------------------------------
 
 

@@ -33,6 +33,10 @@ class GridService(StoreBacked):
         return self._run(app.principal, person_id)
 
     @rpc
+    def principals(self, person_ids):
+        return self._run(app.principals, person_ids)
+
+    @rpc
     def create_community(self, actor_id, data):
         return self._run(app.create_community, actor_id, data)
 

@@ -1,7 +1,7 @@
 """The volunteer service layer: teams, activities, red stars, rewards, leaderboards."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, case, func, select, update
 
@@ -14,7 +14,7 @@ from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
 
-from . import domain, ledger
+from . import access, domain, ledger
 from .models import Account, Activity, Entry, Reward, SignUp, Team, TeamMember, VisitAward, Voucher
 
 LOCAL_TIME = domain.LOCAL_TIME  # the visit cap resets at Beijing midnight
@@ -136,12 +136,17 @@ def _stars_view(session, account, query=None):
     }
 
 
-def manual_award(tx, principal, data):
-    """A community admin awards stars by hand, with a reason."""
+def manual_award(tx, principal, data, people):
+    """A community admin awards stars by hand, with a reason, to one of their community's
+    people as grid knows them (`people`: grid's principals by person id)."""
     principal = Principal(principal)
     data = load(contract.AwardIn, data)
-    account = ledger.require_account(tx.session, "person", data["person_id"])
-    _require(principal.is_community_admin(account.community_id), "award stars here")
+    principals = access.ask_grid(people, data["person_id"])
+    access.require_awardable(principal, principals, data["person_id"])
+    person = Principal(principals[data["person_id"]])
+    account = ledger.open_account(
+        tx, "person", person.id, person.community_id, person.grid_id, person.name
+    )
     source = f"manual:{uuid.uuid4()}"
     _award(tx, account, data["stars"], source, f"{data['reason']} (by {principal.name})")
     return _stars_view(tx.session, account)
@@ -297,10 +302,15 @@ def _team_view(session, team):
     return _team_views(session, [team])[0]
 
 
-def create_team(tx, principal, data):
+def create_team(tx, principal, data, people):
+    """A community admin creates a team led by one of the community's people."""
     principal = Principal(principal)
     data = load(contract.TeamIn, data)
     _require(principal.is_community_admin(data["community_id"]), "create teams here")
+    leader = {"leader_id": data["leader_id"]}
+    access.require_people_of(
+        data["community_id"], leader, access.ask_grid(people, data["leader_id"])
+    )
     if tx.session.scalar(
         select(Team.id).where(Team.community_id == data["community_id"], Team.name == data["name"])
     ):
@@ -317,11 +327,14 @@ def _leads(principal, team):
     return principal.id == team.leader_id or principal.is_community_admin(team.community_id)
 
 
-def add_member(tx, principal, team_id, data):
+def add_member(tx, principal, team_id, data, people):
+    """The team's leader or admin adds one of the community's people."""
     principal = Principal(principal)
     data = load(contract.TeamMemberIn, data)
+    principals = access.ask_grid(people, data["person_id"])
     team = get_one(tx.session, Team, team_id, "team")
     _require(_leads(principal, team), "change this team")
+    access.require_people_of(team.community_id, {"person_id": data["person_id"]}, principals)
     if tx.session.scalar(
         select(TeamMember.id).where(
             TeamMember.team_id == team.id, TeamMember.person_id == data["person_id"]
@@ -376,16 +389,23 @@ def _activity_view(activity):
             "signed_up",
             "stars_per_hour",
             "status",
+            "completed_by",
+            "stars_due",
+            "decided_by",
+            "decision_comment",
         )
     } | {"starts_at": iso(activity.starts_at), "ends_at": iso(activity.ends_at)}
 
 
-def create_activity(tx, principal, data):
+def create_activity(tx, principal, data, limits):
+    """The team's leader plans an activity within the service's limits (domain.ActivityLimits)."""
     principal = Principal(principal)
     data = load(contract.ActivityIn, data)
     team = get_one(tx.session, Team, data["team_id"], "team")
     _require(_leads(principal, team), "plan activities for this team")
-    domain.check_activity_times(data["starts_at"], data["ends_at"])
+    domain.check_activity(
+        data["starts_at"], data["ends_at"], data["stars_per_hour"], limits, utcnow()
+    )
     activity = Activity(**data, community_id=team.community_id, signed_up=0)
     tx.session.add(activity)
     tx.flush()
@@ -462,16 +482,16 @@ def list_sign_ups(tx, principal, activity_id):
 def _open_activity(session, activity_id):
     activity = get_one(session, Activity, activity_id, "activity")
     if activity.status != "open":
-        raise Conflict("the activity is already completed")
+        raise Conflict(domain.CLOSED_ACTIVITY[activity.status])
     return activity
 
 
 def sign_up(tx, principal, activity_id):
     principal = Principal(principal)
     activity = _open_activity(tx.session, activity_id)
+    # the principal is grid's answer about who asks: one of the community's people
     _require(
-        principal.community_id == activity.community_id
-        or principal.is_community_admin(activity.community_id),
+        principal.belongs_to_community(activity.community_id),
         "sign up for another community's activity",
     )
     signup = tx.session.scalar(
@@ -531,18 +551,18 @@ def cancel_sign_up(tx, principal, activity_id):
 
 def _attendance(tx, principal, activity_id, data):
     """Volunteers check themselves in and out now; the team's leader may record
-    anyone's time after the fact."""
+    anyone's time after the fact, within the activity's hours and not ahead of now."""
     principal = Principal(principal)
     data = load(contract.AttendanceIn, data)
     activity = _open_activity(tx.session, activity_id)
     person_id = data["person_id"] or principal.id
     recording = person_id != principal.id or data["at"] is not None
+    now = utcnow()
+    at = data["at"] or now
     if recording:
         team = tx.session.get(Team, activity.team_id)
         _require(_leads(principal, team), "record another volunteer's time")
-    at = data["at"] or utcnow()
-    if at > utcnow() + timedelta(minutes=5):
-        raise InvalidInput("a time in the future", {"at": ["not in the future"]})
+        domain.check_recorded_time(at, activity.starts_at, activity.ends_at, now)
     return activity, _own_signup(tx.session, activity, person_id), at
 
 
@@ -563,40 +583,126 @@ def check_out(tx, principal, activity_id, data):
         raise Conflict("already checked out")
     if at < signup.checked_in_at:
         raise InvalidInput("checked out before checking in", {"at": ["after the check-in"]})
+    minutes = domain.served_minutes(signup.checked_in_at, at, activity.starts_at, activity.ends_at)
+    if minutes:
+        _require_not_serving_elsewhere(tx.session, activity, signup, at)
     signup.checked_out_at = at
-    signup.minutes = domain.served_minutes(
-        signup.checked_in_at, at, activity.starts_at, activity.ends_at
-    )
+    signup.minutes = minutes
     tx.flush()
     return _signup_view(signup)
 
 
-def complete_activity(tx, principal, activity_id):
-    """The leader completes the activity: each volunteer's hours are paid in stars, once."""
+def _require_not_serving_elsewhere(session, activity, signup, checked_out_at):
+    """One person's hour is paid once: the time counted here may not overlap time
+    counted for them in another activity (parallel activities mint nothing more)."""
+    start, end = domain.served_span(
+        signup.checked_in_at, checked_out_at, activity.starts_at, activity.ends_at
+    )
+    # the person's account (opened at sign-up) is locked: their check-outs take turns
+    session.execute(
+        select(Account.id)
+        .where(Account.owner_kind == "person", Account.owner_id == signup.person_id)
+        .with_for_update()
+    ).all()
+    others = session.execute(
+        select(SignUp.checked_in_at, SignUp.checked_out_at, Activity.starts_at, Activity.ends_at)
+        .join(Activity, SignUp.activity_id == Activity.id)
+        .where(
+            SignUp.person_id == signup.person_id,
+            SignUp.id != signup.id,
+            SignUp.status == "signed_up",
+            SignUp.minutes > 0,
+            Activity.status != "rejected",
+            Activity.starts_at < end,
+            Activity.ends_at > start,
+        )
+    ).all()
+    for other in others:
+        if domain.overlaps(start, end, *domain.served_span(*other)):
+            raise Conflict(
+                "this time is already counted for the volunteer in another activity",
+                {"at": ["overlaps time served in another activity"]},
+            )
+
+
+def complete_activity(tx, principal, activity_id, limits):
+    """The leader completes the activity: each volunteer's hours are paid in stars, once.
+    A completion paying more than `limits.approval_above` in all pays nothing yet: it
+    waits for a community admin other than the one who completed it."""
     principal = Principal(principal)
     activity = get_one(tx.session, Activity, activity_id, "activity")
     team = tx.session.get(Team, activity.team_id)
     _require(_leads(principal, team), "complete this activity")
-    now = utcnow()
     flipped = tx.session.execute(
         update(Activity)
         .where(Activity.id == activity.id, Activity.status == "open")
-        .values(status="completed", completed_at=now)
+        .values(status="completed", completed_at=utcnow(), completed_by=principal.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if flipped != 1:
-        raise Conflict("the activity is already completed; its stars were paid then")
+        tx.session.refresh(activity)
+        raise Conflict(domain.CLOSED_ACTIVITY[activity.status])
     tx.session.refresh(activity)
-    awarded, minutes = {}, 0
-    signups = tx.session.scalars(
-        select(SignUp).where(
+    # nobody checks in or out of an activity that is no longer open: what is due stays
+    due = _stars_due(tx.session, activity)
+    activity.stars_due = sum(stars for _, stars in due)
+    awarded = {}
+    if domain.needs_approval(activity.stars_due, limits):
+        activity.status = "awaiting_approval"
+    else:
+        awarded = _pay(tx, activity, due)
+    tx.flush()
+    return {"activity": _activity_view(activity), "awarded": awarded}
+
+
+def decide_completion(tx, principal, activity_id, decision, data):
+    """A completion waiting for approval is approved (its stars are paid, once) or
+    rejected (nothing is paid) by a community admin other than the one who completed it."""
+    principal = Principal(principal)
+    data = load(contract.ActivityDecisionIn, data)
+    activity = get_one(tx.session, Activity, activity_id, "activity")
+    access.require_second_person(principal, activity)
+    decided = tx.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status == "awaiting_approval")
+        .values(
+            status="completed" if decision == "approve" else "rejected",
+            decided_by=principal.id,
+            decided_at=utcnow(),
+            decision_comment=data["comment"],
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if decided != 1:
+        tx.session.refresh(activity)
+        raise Conflict(
+            domain.CLOSED_ACTIVITY.get(activity.status, "the activity is not completed yet")
+        )
+    tx.session.refresh(activity)
+    awarded = {}
+    if decision == "approve":
+        awarded = _pay(tx, activity, _stars_due(tx.session, activity), approved_by=principal.id)
+    return {"activity": _activity_view(activity), "awarded": awarded}
+
+
+def _stars_due(session, activity):
+    """(sign-up, stars) of each volunteer who checked out."""
+    signups = session.scalars(
+        select(SignUp)
+        .where(
             SignUp.activity_id == activity.id,
             SignUp.status == "signed_up",
             SignUp.checked_out_at.is_not(None),
         )
+        .order_by(SignUp.person_id)
     )
-    for signup in signups:
-        earned = domain.stars_for_service(signup.minutes, activity.stars_per_hour)
+    return [(s, domain.stars_for_service(s.minutes, activity.stars_per_hour)) for s in signups]
+
+
+def _pay(tx, activity, due, approved_by=None):
+    """Pay each volunteer's stars, once per activity, and tell the suite."""
+    awarded, minutes = {}, 0
+    for signup, earned in due:
         minutes += signup.minutes
         if earned:
             account = ledger.open_account(tx, "person", signup.person_id, activity.community_id)
@@ -612,9 +718,10 @@ def complete_activity(tx, principal, activity_id):
             "volunteers": len(awarded),
             "minutes": minutes,
             "stars": sum(awarded.values()),
+            "approved_by": approved_by,
         },
     )
-    return {"activity": _activity_view(activity), "awarded": awarded}
+    return awarded
 
 
 # -- rewards and vouchers ----------------------------------------------------------
@@ -635,10 +742,15 @@ def _reward_views(session, rewards):
     ]
 
 
-def create_reward(tx, principal, data):
+def create_reward(tx, principal, data, people):
+    """A community admin adds a reward given by one of the community's people."""
     principal = Principal(principal)
     data = load(contract.RewardIn, data)
     _require(principal.is_community_admin(data["community_id"]), "add rewards here")
+    provider = {"provider_id": data["provider_id"]}
+    access.require_people_of(
+        data["community_id"], provider, access.ask_grid(people, data["provider_id"])
+    )
     reward = Reward(**data)
     tx.session.add(reward)
     tx.flush()

@@ -59,8 +59,16 @@ class Activity(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     stars_per_hour: Mapped[int] = mapped_column(Integer)
     signed_up: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | completed
+    # open → completed; or, paying above the approval limit, open → awaiting_approval →
+    # completed (a second person approved) or rejected
+    status: Mapped[str] = mapped_column(String(20), default="open")
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(IdColumnType(), nullable=True)
+    # what the completion pays in all, counted when it was completed
+    stars_due: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(IdColumnType(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    decision_comment: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class SignUp(Base):

@@ -5,9 +5,9 @@ from pathlib import Path
 from nameko.dependency_providers import Config
 
 from yzw_kernel.events import consumes
-from yzw_kernel.providers import Database, StoreBacked, rpc
+from yzw_kernel.providers import Database, StoreBacked, TimedRpcProxy, rpc
 
-from . import app
+from . import app, settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -16,6 +16,8 @@ class VolunteerService(StoreBacked):
     name = "volunteer"
     db = Database(MIGRATIONS)
     config = Config()
+    grid = TimedRpcProxy("grid")  # who people are: a team's, a reward's, an award's
+    limits = settings.ActivitySettings()
 
     @property
     def rules(self):
@@ -43,7 +45,7 @@ class VolunteerService(StoreBacked):
 
     @rpc
     def award(self, principal, data):
-        return self._run(app.manual_award, principal, data)
+        return self._run(app.manual_award, principal, data, self.grid.principals)
 
     @rpc
     def leaderboard(self, principal, query):
@@ -57,11 +59,11 @@ class VolunteerService(StoreBacked):
 
     @rpc
     def create_team(self, principal, data):
-        return self._run(app.create_team, principal, data)
+        return self._run(app.create_team, principal, data, self.grid.principals)
 
     @rpc
     def add_member(self, principal, team_id, data):
-        return self._run(app.add_member, principal, team_id, data)
+        return self._run(app.add_member, principal, team_id, data, self.grid.principals)
 
     @rpc
     def get_team(self, principal, team_id):
@@ -73,7 +75,7 @@ class VolunteerService(StoreBacked):
 
     @rpc
     def create_activity(self, principal, data):
-        return self._run(app.create_activity, principal, data)
+        return self._run(app.create_activity, principal, data, self.limits)
 
     @rpc
     def get_activity(self, principal, activity_id):
@@ -105,13 +107,21 @@ class VolunteerService(StoreBacked):
 
     @rpc
     def complete_activity(self, principal, activity_id):
-        return self._run(app.complete_activity, principal, activity_id)
+        return self._run(app.complete_activity, principal, activity_id, self.limits)
+
+    @rpc
+    def approve_completion(self, principal, activity_id, data):
+        return self._run(app.decide_completion, principal, activity_id, "approve", data)
+
+    @rpc
+    def reject_completion(self, principal, activity_id, data):
+        return self._run(app.decide_completion, principal, activity_id, "reject", data)
 
     # -- rewards -----------------------------------------------------------------
 
     @rpc
     def create_reward(self, principal, data):
-        return self._run(app.create_reward, principal, data)
+        return self._run(app.create_reward, principal, data, self.grid.principals)
 
     @rpc
     def list_rewards(self, principal, query):
