@@ -6,6 +6,7 @@ from yzw_kernel.contracts.appeals import StatsOut
 from yzw_kernel.contracts.funding import FundSummaryOut
 from yzw_kernel.contracts.grid import CoverageOut, PersonOut
 from yzw_kernel.contracts.volunteer import CommunitySummaryOut
+from yzw_kernel.validation import String
 
 
 class LoginOut(Schema):
@@ -32,7 +33,7 @@ class HealthOut(Schema):
 
 
 class FundQuery(Schema):
-    community_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    community_id = String(required=True, validate=validate.Length(min=1, max=36))
 
 
 class DashboardOut(Schema):

@@ -11,6 +11,8 @@ from sqlalchemy import and_, or_
 from sqlalchemy.types import TypeDecorator
 
 from .errors import InvalidInput
+from .types import BIGINT_MAX, as_utc
+from .validation import CONTROLS, SURROGATES
 
 
 def keyset_page(session, stmt, order, query, descending=False, entity=None):
@@ -34,6 +36,14 @@ def keyset_page(session, stmt, order, query, descending=False, entity=None):
     return rows, _cursor([getattr(last, column.key) for column in order])
 
 
+def empty_page(order, query):
+    """The page of a list that has no rows for this caller, without asking the database:
+    the cursor is read all the same, so a tampered one is refused here as on any list."""
+    if query.get("cursor"):
+        _read(query["cursor"], order)
+    return {"items": [], "next_cursor": None}
+
+
 def _after(order, values, descending):
     """Rows strictly after `values` in the order: (a, b) > (x, y) spelled out,
     which every database plans with the index."""
@@ -51,10 +61,12 @@ def _cursor(values):
 
 
 def _read(cursor, order):
+    """The values a cursor holds, each of its column's type and within what the column
+    holds: anything else (not ours, cut short, edited, of another list) is refused."""
     refused = InvalidInput("the cursor is not one we gave", {"cursor": ["not one of this list"]})
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, UnicodeDecodeError):
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, TypeError, RecursionError):  # binascii and Unicode errors included
         raise refused from None
     if not isinstance(values, list) or len(values) != len(order):
         raise refused
@@ -69,13 +81,14 @@ def _typed(column, value):
     if isinstance(column_type, TypeDecorator):  # UTCDateTime says datetime through its impl
         column_type = column_type.impl_instance
     kind = column_type.python_type
-    if kind is datetime:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError("a naive time")
-        return moment
+    if kind is datetime and isinstance(value, str):
+        return as_utc(datetime.fromisoformat(value))  # aware, and convertible to UTC
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        if not -BIGINT_MAX - 1 <= value <= BIGINT_MAX:
+            raise ValueError(f"{value} is past any column")
         return value
     if kind is str and isinstance(value, str):
+        if CONTROLS.search(value) or SURROGATES.search(value):
+            raise ValueError("not text")
         return value
     raise TypeError(f"{value!r} is not a {kind.__name__}")

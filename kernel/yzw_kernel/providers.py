@@ -1,5 +1,6 @@
 """nameko dependency providers: the database with its outbox, and RPC with timeouts."""
 
+import inspect
 import logging
 
 import eventlet
@@ -11,8 +12,9 @@ from nameko.timer import Timer
 from sqlalchemy import text
 
 from .db import Store, database_url
-from .errors import ServiceUnavailable
+from .errors import InvalidInput, ServiceUnavailable
 from .logs import log_refusals_on_one_line
+from .validation import not_text
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,22 @@ class SturdyRpc(Rpc):
     again unless it expired meanwhile (its TTL is the caller's timeout); the
     caller has its timeout. The service stays up and reconnects.
 
-    A refusal (a DomainError below 500) is logged on one line, without its traceback."""
+    A refusal (a DomainError below 500) is logged on one line, without its traceback.
+
+    And one way to fail: an argument that no contract loads (an id from a URL's
+    path, a header) and that is not text, a NUL say, is refused naming it before
+    any database sees it; PostgreSQL cannot even compare a NUL."""
+
+    def check_signature(self, args, kwargs):
+        super().check_signature(args, kwargs)
+        method = getattr(self.container.service_cls, self.method_name)
+        named = inspect.getcallargs(method, None, *args, **kwargs)
+        refused = sorted(name for name, value in named.items() if not_text(value))
+        if refused:
+            raise InvalidInput(
+                f"not text: {', '.join(refused)}",
+                {name: ["not text: no control characters"] for name in refused},
+            )
 
     def setup(self):
         log_refusals_on_one_line()

@@ -7,9 +7,31 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# What the columns hold: INTEGER is 32 bits on PostgreSQL, BIGINT 64 (money in fen).
+INTEGER_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
+# The times the suite takes: anything outside is a slip of the keyboard or a probe, and
+# far enough out (year 9999 at -12:00) it cannot even be converted to UTC.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
 
 def utcnow():
     return datetime.now(UTC)
+
+
+def as_utc(moment):
+    """An aware moment as UTC; ValueError when it lies outside EARLIEST..LATEST,
+    where converting it would overflow or a column would not hold it."""
+    if moment.tzinfo is None:
+        raise ValueError("a time without its offset")
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a time outside the years 1900 to 2999") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError("a time outside the years 1900 to 2999")
+    return moment
 
 
 def iso(value):

@@ -1,6 +1,7 @@
 """The grid through the gateway, end to end over real RabbitMQ and a real database."""
 
 import time
+from urllib.parse import urlencode
 
 from api_client import build_community, next_phone
 
@@ -87,6 +88,48 @@ def test_bad_json_and_bad_fields_give_400_naming_the_fields(suite):
     )
     assert bad.status_code == 400
     assert set(bad.json()["fields"]) == {"name", "phone", "password", "kind", "colour"}
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_a_phone_number_is_one_number_however_it_is_typed(suite):
+    """A number with a line break after it, typed full-width, spaced or in another
+    script's digits is the registered number again (409) or not a number (400): never
+    a second person. Its owner logs in and staff find them however they type it."""
+    ids = build_community(suite, grids=1)
+    admin = suite.admin()
+    household = ids["households"][0][0]
+    person, phone = register_resident(admin, household, suite.password, name="王大爷")
+
+    spelled = {
+        phone + "\n": 409,
+        phone + "\r\n": 409,
+        f" {phone} ": 409,
+        f"{phone[:3]} {phone[3:7]} {phone[7:]}": 409,
+        f"{phone[:3]}-{phone[3:7]}-{phone[7:]}": 409,
+        phone.translate(FULL_WIDTH): 409,
+        "1" + phone[1:].translate(FULL_WIDTH): 409,
+        "1" + phone[1:].translate(ARABIC_INDIC): 400,
+        phone + "\x00": 400,
+        phone + "0": 400,
+    }
+    for form, status in spelled.items():
+        again = admin.post(
+            "/people",
+            {"name": "冒名", "phone": form, "password": suite.password, "household_id": household},
+        )
+        named = list(again.json().get("fields", {}))
+        assert (again.status_code, named) == (status, ["phone"]), form
+
+    found = admin.get(f"/communities/{ids['community']}/people?q={phone}")
+    assert [p["id"] for p in found.json()] == [person["id"]]  # one person, not a second
+    for form in (phone.translate(FULL_WIDTH), f"{phone[:3]} {phone[3:7]} {phone[7:]}"):
+        me = suite.anonymous().login(form, suite.password).get("/me").json()
+        assert me["person"]["id"] == person["id"], form
+        found = admin.get(f"/communities/{ids['community']}/people?{urlencode({'q': form})}")
+        assert [p["id"] for p in found.json()] == [person["id"]], form
 
 
 def test_unknown_route_is_json_404_and_missing_token_is_401(suite):

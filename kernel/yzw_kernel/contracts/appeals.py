@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from ..validation import JsonBoolean
+from ..validation import Int, JsonBoolean, String, Time, Url
+from .funding import MAX_BENEFICIARIES, MAX_FEN
 from .paging import Cursor, Limit
 
 STATUSES = ("submitted", "dispatched", "claimed", "resolved", "closed", "rejected", "withdrawn")
@@ -31,21 +32,21 @@ MASKED = {"description": "null when the appeal is confidential and not yours to 
 
 
 def Text(max_length, required=True, **kw):
-    return fields.String(required=required, validate=validate.Length(min=1, max=max_length), **kw)
+    return String(required=required, validate=validate.Length(min=1, max=max_length), **kw)
 
 
 def Reason():
-    return Text(1000)
+    return Text(1000, multiline=True)
 
 
 class AppealIn(Schema):
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    category = String(required=True, validate=validate.OneOf(CATEGORIES))
     title = Text(200)
-    description = Text(5000)
+    description = Text(5000, multiline=True)
     household_id = Text(36)
-    source = fields.String(load_default="resident_app", validate=validate.OneOf(SOURCES))
+    source = String(load_default="resident_app", validate=validate.OneOf(SOURCES))
     photo_urls = fields.List(
-        fields.Url(schemes={"http", "https"}), load_default=list, validate=validate.Length(max=9)
+        Url(schemes={"http", "https"}), load_default=list, validate=validate.Length(max=9)
     )
     confidential = JsonBoolean(load_default=False, metadata={"description": "是否保密"})
     anonymous = JsonBoolean(load_default=False)
@@ -121,11 +122,11 @@ class AppealPageOut(Schema):
 
 
 class AppealQuery(Schema):
-    community_id = fields.String()
-    grid_id = fields.String()
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    assignee = fields.String(metadata={"description": "a person id, or `me`"})
+    community_id = String()
+    grid_id = String()
+    status = String(validate=validate.OneOf(STATUSES))
+    category = String(validate=validate.OneOf(CATEGORIES))
+    assignee = String(metadata={"description": "a person id, or `me`"})
     mine = fields.Boolean(metadata={"description": "only appeals I submitted"})
     claimable = fields.Boolean(metadata={"description": "appeals I may take on (党员接单)"})
     cursor = Cursor()
@@ -134,16 +135,16 @@ class AppealQuery(Schema):
 
 class DispatchIn(Schema):
     assignee_id = Text(36)
-    assignee_kind = fields.String(load_default="person", validate=validate.OneOf(ASSIGNEE_KINDS))
+    assignee_kind = String(load_default="person", validate=validate.OneOf(ASSIGNEE_KINDS))
 
 
 class ResolveIn(Schema):
-    resolution = Text(5000)
+    resolution = Text(5000, multiline=True)
 
 
 class RateIn(Schema):
-    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
-    comment = fields.String(load_default="", validate=validate.Length(max=1000))
+    score = Int(1, 5, required=True)
+    comment = String(multiline=True, load_default="", validate=validate.Length(max=1000))
 
 
 class ReasonIn(Schema):
@@ -151,20 +152,20 @@ class ReasonIn(Schema):
 
 
 class NoteIn(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
+    note = String(multiline=True, load_default="", validate=validate.Length(max=1000))
 
 
 class ExtensionIn(Schema):
-    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
+    days = Int(1, 30, required=True)
     reason = Reason()
 
 
 class DeliberationIn(Schema):
     question = Text(500)
     options = fields.List(Text(200), required=True, validate=validate.Length(min=2, max=10))
-    scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
+    scope = String(required=True, validate=validate.OneOf(SCOPES))
     scope_id = Text(36)
-    closes_at = fields.AwareDateTime(required=True)
+    closes_at = Time(required=True)
 
     @validates("options")
     def _distinct(self, options, **_):
@@ -203,7 +204,7 @@ class DeliberationPageOut(Schema):
 
 
 class DeliberationQuery(Schema):
-    status = fields.String(validate=validate.OneOf(DELIBERATION_STATUSES))
+    status = String(validate=validate.OneOf(DELIBERATION_STATUSES))
     cursor = Cursor()
     limit = Limit()
 
@@ -211,10 +212,8 @@ class DeliberationQuery(Schema):
 class ProposalIn(Schema):
     title = Text(200)
     appeal_ids = fields.List(Text(36), required=True, validate=validate.Length(min=1, max=200))
-    estimated_cost_fen = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=0, max=10**13)
-    )
-    beneficiaries = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    estimated_cost_fen = Int(0, MAX_FEN, required=True)
+    beneficiaries = Int(0, MAX_BENEFICIARIES, required=True)
 
 
 class ProposalOut(Schema):
@@ -230,8 +229,8 @@ class ProposalOut(Schema):
 
 
 class StatsQuery(Schema):
-    community_id = fields.String()
-    grid_id = fields.String()
+    community_id = String()
+    grid_id = String()
 
 
 class MonthSatisfactionOut(Schema):

@@ -6,7 +6,7 @@ a community or to a street (then it serves all the street's communities).
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..validation import JsonBoolean
+from ..validation import Int, JsonBoolean, String
 from .paging import Cursor, Limit, page_of
 
 CHANNELS = ("directed", "caring", "public_welfare", "leading", "mutual_aid")
@@ -37,23 +37,26 @@ PROJECT_STATUSES = (
 GRANT_STATUSES = ("applied", "approved", "paid", "rejected", "reversed")
 # ¥100,000,000 in fen: one movement larger than this is a typing error
 MAX_FEN = 10_000_000_000
+# people a project serves, or things given at once: past these, a typing error
+MAX_BENEFICIARIES = 1_000_000
+MAX_QUANTITY = 1_000_000
 
 
 def Text(max_length, **kw):
-    return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kw)
+    return String(required=True, validate=validate.Length(min=1, max=max_length), **kw)
 
 
 def OptionalText(max_length, **kw):
-    return fields.String(
+    return String(
         load_default=None, allow_none=True, validate=validate.Length(max=max_length), **kw
     )
 
 
 def Fen(**kw):
-    return fields.Integer(
+    return Int(
+        1,
+        MAX_FEN,
         required=True,
-        strict=True,
-        validate=validate.Range(min=1, max=MAX_FEN),
         metadata={"description": "integer fen (分); ¥1 = 100"},
         **kw,
     )
@@ -82,9 +85,9 @@ class FundOut(Schema):
 
 
 class DonationIn(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    channel = String(required=True, validate=validate.OneOf(CHANNELS))
     amount_fen = Fen()
-    donor_kind = fields.String(
+    donor_kind = String(
         load_default=None,
         validate=validate.OneOf(DONOR_KINDS),
         metadata={"description": "person if donor_id is given, else anonymous unless named"},
@@ -96,7 +99,7 @@ class DonationIn(Schema):
         metadata={"description": "the donor agreed to be named in the public report"},
     )
     project_id = OptionalText(36, metadata={"description": "earmark; required for directed"})
-    note = fields.String(load_default="", validate=validate.Length(max=500))
+    note = String(multiline=True, load_default="", validate=validate.Length(max=500))
 
     @validates_schema
     def directed_needs_project(self, data, **_):
@@ -128,9 +131,9 @@ DonationPageOut = page_of(DonationOut, "DonationPageOut")
 
 class InKindIn(Schema):
     description = Text(200, metadata={"example": "300 traffic cones"})
-    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1))
+    quantity = Int(1, MAX_QUANTITY, load_default=1)
     valuation_fen = Fen()
-    donor_kind = fields.String(load_default=None, validate=validate.OneOf(DONOR_KINDS))
+    donor_kind = String(load_default=None, validate=validate.OneOf(DONOR_KINDS))
     donor_id = OptionalText(36)
     donor_name = OptionalText(100)
     show_name = JsonBoolean(load_default=False)
@@ -153,7 +156,7 @@ InKindPageOut = page_of(InKindOut, "InKindPageOut")
 
 
 class ReversalIn(Schema):
-    reason = Text(500)
+    reason = Text(500, multiline=True)
 
 
 class EntryOut(Schema):
@@ -176,15 +179,15 @@ TransactionPageOut = page_of(TransactionOut, "TransactionPageOut")
 
 class GrantIn(Schema):
     fund_id = Text(36)
-    purpose = fields.String(required=True, validate=validate.OneOf(GRANT_PURPOSES))
+    purpose = String(required=True, validate=validate.OneOf(GRANT_PURPOSES))
     beneficiary_name = Text(100)
     beneficiary_id = OptionalText(36)
     amount_fen = Fen()
-    reason = Text(1000)
+    reason = Text(1000, multiline=True)
 
 
 class GrantDecisionIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    comment = String(multiline=True, load_default="", validate=validate.Length(max=500))
 
 
 class GrantOut(Schema):
@@ -208,7 +211,7 @@ GrantPageOut = page_of(GrantOut, "GrantPageOut")
 
 class GrantQuery(Schema):
     fund_id = Text(36)
-    status = fields.String(load_default=None, validate=validate.OneOf(GRANT_STATUSES))
+    status = String(load_default=None, validate=validate.OneOf(GRANT_STATUSES))
     cursor = Cursor()
     limit = Limit()
 
@@ -217,15 +220,13 @@ class ProjectIn(Schema):
     community_id = Text(36)
     fund_id = OptionalText(36)
     title = Text(200)
-    description = fields.String(load_default="", validate=validate.Length(max=4000))
-    estimated_cost_fen = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_FEN)
-    )
-    beneficiaries = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0))
+    description = String(multiline=True, load_default="", validate=validate.Length(max=4000))
+    estimated_cost_fen = Int(0, MAX_FEN, load_default=0)
+    beneficiaries = Int(0, MAX_BENEFICIARIES, load_default=0)
 
 
 class AssessIn(Schema):
-    note = Text(4000, metadata={"description": "调研评估: what the survey found"})
+    note = Text(4000, multiline=True, metadata={"description": "调研评估: what the survey found"})
 
 
 class ApproveIn(Schema):
@@ -234,21 +235,17 @@ class ApproveIn(Schema):
 
 
 class ClaimIn(Schema):
-    claimant_kind = fields.String(required=True, validate=validate.OneOf(CLAIMANT_KINDS))
+    claimant_kind = String(required=True, validate=validate.OneOf(CLAIMANT_KINDS))
     claimant_name = Text(100)
     claimant_id = OptionalText(36)
     part = Text(200, metadata={"example": "paving the north path"})
-    form = fields.String(required=True, validate=validate.OneOf(CLAIM_FORMS))
-    value_fen = fields.Integer(
-        strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_FEN)
-    )
+    form = String(required=True, validate=validate.OneOf(CLAIM_FORMS))
+    value_fen = Int(0, MAX_FEN, load_default=0)
 
 
 class CompleteIn(Schema):
-    beneficiaries = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
-    actual_spend_fen = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=0, max=MAX_FEN)
-    )
+    beneficiaries = Int(0, MAX_BENEFICIARIES, required=True)
+    actual_spend_fen = Int(0, MAX_FEN, required=True)
 
 
 class ClaimOut(Schema):
@@ -288,7 +285,7 @@ ProjectPageOut = page_of(ProjectOut, "ProjectPageOut")
 
 class ProjectQuery(Schema):
     community_id = Text(36)
-    status = fields.String(load_default=None, validate=validate.OneOf(PROJECT_STATUSES))
+    status = String(load_default=None, validate=validate.OneOf(PROJECT_STATUSES))
     cursor = Cursor()
     limit = Limit()
 

@@ -6,7 +6,7 @@ again at its RPC boundary, and documents them in the OpenAPI document.
 
 from marshmallow import Schema, fields, validate
 
-from ..validation import JsonBoolean
+from ..validation import Int, JsonBoolean, NameOrPhone, Phone, String, Time
 from .paging import MAX_PAGE, page_of
 
 HOUSEHOLD_KINDS = ("home", "shop")
@@ -36,16 +36,16 @@ SCOPES = ("grid", "estate", "building")
 
 
 def Name():
-    return fields.String(required=True, validate=validate.Length(min=1, max=100))
+    return String(required=True, validate=validate.Length(min=1, max=100))
 
 
 def Id():
-    return fields.String(required=True, validate=validate.Length(min=1, max=36))
+    return String(required=True, validate=validate.Length(min=1, max=36))
 
 
 class CommunityIn(Schema):
     name = Name()
-    street = fields.String(
+    street = String(
         load_default=None, metadata={"description": "street id; defaults to the caller's street"}
     )
 
@@ -56,8 +56,8 @@ LEVELS = ("street", "community", "estate", "grid", "building", "unit", "househol
 class LevelNamesIn(Schema):
     level_names = fields.Dict(
         required=True,
-        keys=fields.String(validate=validate.OneOf(LEVELS)),
-        values=fields.String(validate=validate.Length(min=1, max=20)),
+        keys=String(validate=validate.OneOf(LEVELS)),
+        values=String(validate=validate.Length(min=1, max=20)),
         metadata={"description": 'e.g. {"community": "村", "grid": "村民小组"}'},
     )
 
@@ -99,8 +99,8 @@ class UnitIn(Schema):
 
 class HouseholdIn(Schema):
     unit_id = Id()
-    number = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    kind = fields.String(load_default="home", validate=validate.OneOf(HOUSEHOLD_KINDS))
+    number = String(required=True, validate=validate.Length(min=1, max=50))
+    kind = String(load_default="home", validate=validate.OneOf(HOUSEHOLD_KINDS))
 
 
 class PlaceOut(Schema):
@@ -118,21 +118,17 @@ class PlaceOut(Schema):
 
 class PersonIn(Schema):
     name = Name()
-    phone = fields.String(
-        required=True, validate=validate.Regexp(r"^1\d{10}$", error="an 11-digit mobile number")
-    )
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=8, max=128)
-    )
-    household_id = fields.String(load_default=None, validate=validate.Length(max=36))
-    kind = fields.String(load_default="resident", validate=validate.OneOf(PERSON_KINDS))
+    phone = Phone(required=True)
+    password = String(required=True, load_only=True, validate=validate.Length(min=8, max=128))
+    household_id = String(load_default=None, validate=validate.Length(max=36))
+    kind = String(load_default="resident", validate=validate.OneOf(PERSON_KINDS))
     party_member = JsonBoolean(load_default=False)
-    party_membership = fields.String(
+    party_membership = String(
         load_default=None,
         validate=validate.OneOf(PARTY_MEMBERSHIPS),
         metadata={"description": "registered (在册) or reporting (报到); default registered"},
     )
-    employer = fields.String(load_default=None, validate=validate.Length(max=200))
+    employer = String(load_default=None, validate=validate.Length(max=200))
 
 
 class PersonOut(Schema):
@@ -150,10 +146,8 @@ class PersonOut(Schema):
 
 
 class LoginIn(Schema):
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=128)
-    )
+    phone = Phone(required=True)
+    password = String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
 
 
 DEVICE_MAX_LENGTH = 64
@@ -173,11 +167,11 @@ class LoginDeviceIn(Schema):
 
 class GridRoleIn(Schema):
     person_id = Id()
-    role = fields.String(required=True, validate=validate.OneOf(GRID_ROLES))
-    building_id = fields.String(
+    role = String(required=True, validate=validate.OneOf(GRID_ROLES))
+    building_id = String(
         load_default=None, metadata={"description": "required for building_head: the building"}
     )
-    unit_id = fields.String(
+    unit_id = String(
         load_default=None, metadata={"description": "required for unit_head: the unit"}
     )
 
@@ -192,7 +186,7 @@ class GridRoleOut(Schema):
 
 class AdminRoleIn(Schema):
     person_id = Id()
-    role = fields.String(required=True, validate=validate.OneOf(COMMUNITY_ADMIN_ROLES))
+    role = String(required=True, validate=validate.OneOf(COMMUNITY_ADMIN_ROLES))
 
 
 class AdminRoleOut(Schema):
@@ -326,14 +320,16 @@ class UnitHouseholdOut(Schema):
 
 
 class PeopleQuery(Schema):
-    q = fields.String(
+    q = NameOrPhone(
         required=True,
         validate=validate.Length(min=1, max=50),
         metadata={"description": "part of a name, or a whole phone number"},
     )
-    limit = fields.Integer(
+    limit = Int(
+        1,
+        50,
+        strict=False,
         load_default=20,
-        validate=validate.Range(min=1, max=50),
         metadata={"description": "at most this many people, at most 50"},
     )
 
@@ -354,18 +350,18 @@ class PersonMatchOut(Schema):
 
 class PartyOrgIn(Schema):
     community_id = Id()
-    kind = fields.String(required=True, validate=validate.OneOf(PARTY_ORG_KINDS))
+    kind = String(required=True, validate=validate.OneOf(PARTY_ORG_KINDS))
     name = Name()
-    parent_id = fields.String(load_default=None)
-    focus = fields.String(load_default=None, validate=validate.Length(max=50))
-    grid_id = fields.String(load_default=None)
-    building_id = fields.String(load_default=None)
-    household_id = fields.String(load_default=None)
+    parent_id = String(load_default=None)
+    focus = String(load_default=None, validate=validate.Length(max=50))
+    grid_id = String(load_default=None)
+    building_id = String(load_default=None)
+    household_id = String(load_default=None)
 
 
 class PartyOrgMemberIn(Schema):
     person_id = Id()
-    role = fields.String(load_default="member", validate=validate.OneOf(("secretary", "member")))
+    role = String(load_default="member", validate=validate.OneOf(("secretary", "member")))
 
 
 class PartyOrgOut(Schema):
@@ -384,8 +380,8 @@ class PartyOrgOut(Schema):
 
 class MemberOrgIn(Schema):
     community_id = Id()
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_ORG_KINDS))
+    name = String(required=True, validate=validate.Length(min=1, max=200))
+    kind = String(required=True, validate=validate.OneOf(MEMBER_ORG_KINDS))
 
 
 class MemberOrgOut(Schema):
@@ -414,8 +410,8 @@ class DutyRosterOut(Schema):
 
 class VisitIn(Schema):
     household_id = Id()
-    notes = fields.String(load_default="", validate=validate.Length(max=2000))
-    visited_at = fields.AwareDateTime(load_default=None)
+    notes = String(multiline=True, load_default="", validate=validate.Length(max=2000))
+    visited_at = Time(load_default=None)
 
 
 class VisitOut(Schema):

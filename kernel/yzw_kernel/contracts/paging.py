@@ -3,22 +3,27 @@ cursor that brings the next one. Shared by every service's contract."""
 
 from marshmallow import Schema, fields, validate
 
+from ..validation import Int, String
+
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 
 
 def Limit(default=DEFAULT_PAGE):
-    return fields.Integer(
+    return Int(
+        1,
+        MAX_PAGE,
+        strict=False,
         load_default=default,
-        validate=validate.Range(min=1, max=MAX_PAGE),
         metadata={"description": f"items per page, at most {MAX_PAGE}"},
     )
 
 
 def Cursor():
-    return fields.String(
+    # base64url, as `next_cursor` is written; the service reads what it holds
+    return String(
         load_default=None,
-        validate=validate.Length(max=200),
+        validate=[validate.Length(max=200), validate.Regexp(r"^[A-Za-z0-9_-]*={0,2}$")],
         metadata={"description": "`next_cursor` of the page before; none (or empty) for the first"},
     )
 

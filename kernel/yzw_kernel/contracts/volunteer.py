@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..validation import Int, String, Time
 from .paging import MAX_PAGE, Cursor, Limit, page_of
 
 TEAM_FOCUSES = (
@@ -20,19 +21,17 @@ ACTIVITY_STATUSES = ("open", "awaiting_approval", "completed", "rejected")
 
 
 def Text(max_length, **kw):
-    return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kw)
+    return String(required=True, validate=validate.Length(min=1, max=max_length), **kw)
 
 
-def Count(minimum=0, maximum=None, **kw):
-    return fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=minimum, max=maximum), **kw
-    )
+def Count(minimum, maximum, **kw):
+    return Int(minimum, maximum, required=True, **kw)
 
 
 class TeamIn(Schema):
     community_id = Text(36)
     name = Text(100)
-    focus = fields.String(required=True, validate=validate.OneOf(TEAM_FOCUSES))
+    focus = String(required=True, validate=validate.OneOf(TEAM_FOCUSES))
     leader_id = Text(36)
 
 
@@ -63,8 +62,8 @@ class ActivityIn(Schema):
     team_id = Text(36)
     title = Text(200)
     place = Text(200)
-    starts_at = fields.AwareDateTime(required=True)
-    ends_at = fields.AwareDateTime(required=True)
+    starts_at = Time(required=True)
+    ends_at = Time(required=True)
     capacity = Count(1, 10_000)
     stars_per_hour = Count(0, 100)
 
@@ -97,17 +96,17 @@ ActivityPageOut = page_of(ActivityOut, "ActivityPageOut")
 
 class ActivityQuery(Schema):
     community_id = Text(36)
-    team_id = fields.String(load_default=None, validate=validate.Length(min=1, max=36))
-    status = fields.String(load_default=None, validate=validate.OneOf(ACTIVITY_STATUSES))
+    team_id = String(load_default=None, validate=validate.Length(min=1, max=36))
+    status = String(load_default=None, validate=validate.OneOf(ACTIVITY_STATUSES))
     cursor = Cursor()
     limit = Limit()
 
 
 class AttendanceIn(Schema):
-    person_id = fields.String(
+    person_id = String(
         load_default=None, metadata={"description": "the team leader records someone else"}
     )
-    at = fields.AwareDateTime(
+    at = Time(
         load_default=None, metadata={"description": "the leader records a past time; else now"}
     )
 
@@ -125,7 +124,7 @@ class SignUpOut(Schema):
 
 
 class ActivityDecisionIn(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=500))
+    comment = String(multiline=True, load_default="", validate=validate.Length(max=500))
 
 
 class CompletionOut(Schema):
@@ -157,14 +156,14 @@ class StarsOut(Schema):
 class AwardIn(Schema):
     person_id = Text(36)
     stars = Count(1, 1000)
-    reason = Text(500)
+    reason = Text(500, multiline=True)
 
 
 class LeaderboardQuery(Schema):
-    community_id = fields.String(validate=validate.Length(max=36))
-    grid_id = fields.String(validate=validate.Length(max=36))
-    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
+    community_id = String(validate=validate.Length(max=36))
+    grid_id = String(validate=validate.Length(max=36))
+    period = String(load_default="month", validate=validate.OneOf(PERIODS))
+    limit = Int(1, MAX_PAGE, strict=False, load_default=20)
 
 
 class LeaderOut(Schema):
@@ -200,7 +199,7 @@ class RewardOut(Schema):
 
 
 class RewardQuery(Schema):
-    community_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    community_id = String(required=True, validate=validate.Length(min=1, max=36))
 
 
 class VoucherOut(Schema):

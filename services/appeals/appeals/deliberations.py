@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from yzw_kernel.contracts import appeals as contract
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from yzw_kernel.paging import keyset_page
+from yzw_kernel.paging import empty_page, keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -255,13 +255,13 @@ def list_mine(tx, principal, query):
         )
         if place is not None
     ]
+    order = [Deliberation.opened_at, Deliberation.id]
     if not home:
-        return {"items": [], "next_cursor": None}
+        return empty_page(order, query)
     stmt = select(Deliberation, Appeal).join(Appeal, Appeal.id == Deliberation.appeal_id)
     stmt = stmt.where(or_(*home))
     if query.get("status"):
         stmt = stmt.where(Deliberation.status == query["status"])
-    order = [Deliberation.opened_at, Deliberation.id]
     rows, next_cursor = keyset_page(
         tx.session, stmt, order, query, descending=True, entity=lambda row: row.Deliberation
     )

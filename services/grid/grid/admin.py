@@ -38,7 +38,7 @@ def open_store():
 
 def create_street_admin(store, street_name, name, phone, password, level_names=None):
     """Idempotent: the same phone on the same street is left as it is."""
-    load(PersonIn, {"name": name, "phone": phone, "password": password})
+    phone = load(PersonIn, {"name": name, "phone": phone, "password": password})["phone"]
     with store.transaction() as tx:
         street = tx.session.scalar(select(Street).where(Street.name == street_name))
         street_id = street.id if street else app.create_street(tx, street_name, level_names)["id"]

@@ -9,7 +9,7 @@ from yzw_kernel.contracts import volunteer as contract
 from yzw_kernel.contracts.paging import PageQuery
 from yzw_kernel.db import get_one, insert_unless_present
 from yzw_kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from yzw_kernel.paging import keyset_page
+from yzw_kernel.paging import empty_page, keyset_page
 from yzw_kernel.principal import Principal
 from yzw_kernel.types import iso, utcnow
 from yzw_kernel.validation import load
@@ -840,14 +840,14 @@ def my_vouchers(tx, principal, query=None):
     query = load(PageQuery, query or {})
     principal = Principal(principal)
     account = ledger.find_account(tx.session, "person", principal.id)
+    order = [Voucher.issued_at, Voucher.id]
     if account is None:
-        return {"items": [], "next_cursor": None}
+        return empty_page(order, query)
     stmt = (
         select(Voucher, Reward.name)
         .join(Reward, Voucher.reward_id == Reward.id)
         .where(Voucher.account_id == account.id)
     )
-    order = [Voucher.issued_at, Voucher.id]
     rows, next_cursor = keyset_page(
         tx.session, stmt, order, query, descending=True, entity=lambda row: row[0]
     )
