@@ -1,11 +1,12 @@
-"""Where an appeal may go, through the gateway: dispatch targets stay inside the
-appeal's community, and the street's department registry.
+"""Where an appeal may go, through the gateway: dispatch targets and vote scopes stay
+inside the appeal's community, and the street's department registry.
 
 Two communities on one street, 海威社区 (A) and 兴康社区 (B), each with a grid, its
 worker, a plain resident, a party member, a volunteer team and a member organisation;
 a department of the street; and a department of another street."""
 
 import uuid
+from datetime import timedelta
 
 from api_client import build_community, next_phone
 from conftest import grid_store
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from grid.admin import create_street_admin
 from yzw_kernel.db import Store
 from yzw_kernel.outbox import outbox_table
+from yzw_kernel.types import utcnow
 
 OTHER_STREET_ADMIN = "13800000011"
 NOT_HERE = {"assignee_id": ["not in this community"]}
@@ -196,6 +198,47 @@ def test_each_kind_of_target_of_the_appeals_own_community_still_works(suite):
     sent = dispatch(admin, second, "department", department)
     assert sent.status_code == 200, sent.text
     assert sent.json()["assignee"] == {"kind": "department", "id": department}
+
+
+def vote_on(scope, scope_id):
+    return {
+        "question": "楼道要不要装监控？",
+        "options": ["装", "不装"],
+        "scope": scope,
+        "scope_id": scope_id,
+        "closes_at": (utcnow() + timedelta(days=3)).isoformat(),
+    }
+
+
+def test_a_vote_scope_outside_the_appeals_community_is_refused_and_nothing_opens(suite):
+    _, a, b, _, _ = world(suite)
+    alice, worker = a["api"]["resident"], a["api"]["worker"]
+    appeal = alice.created("/appeals", {**APPEAL, "household_id": a["households"][0][0]})["id"]
+    opening = f"/appeals/{appeal}/deliberations"
+    scopes = [
+        ("grid", b["grids"][0]),
+        ("estate", b["estate"]),
+        ("building", b["buildings"][0]),
+        ("grid", str(uuid.uuid4())),
+    ]
+    for scope, scope_id in scopes:
+        response = worker.post(opening, vote_on(scope, scope_id))
+        assert response.status_code == 404, (scope, response.text)
+        assert response.json() == {
+            "error": "not_found",
+            "message": f"no {scope} {scope_id} in this community",
+            "fields": {"scope_id": ["not in this community"]},
+        }
+    timeline = worker.get(f"/appeals/{appeal}").json()["timeline"]
+    assert "deliberation_opened" not in [t["action"] for t in timeline]
+    for who in ("resident", "party_member", "worker"):  # B's people have no vote to find
+        assert b["api"][who].get("/deliberations").json() == {"items": [], "next_cursor": None}
+
+    # inside A the same opening works, counting A's residents only
+    opened = worker.created(opening, vote_on("grid", a["grids"][0]))
+    assert opened["eligible"] == 3  # A's worker, resident and party member
+    (listed,) = alice.get("/deliberations").json()["items"]
+    assert listed["id"] == opened["id"]
 
 
 def test_the_streets_admin_registers_departments_and_its_staff_list_them(suite):

@@ -87,8 +87,8 @@ class GridService(StoreBacked):
         return self._run(app.locate, household_id, actor_id)
 
     @rpc
-    def residents_in_scope(self, scope, scope_id):
-        return self._run(app.residents_in_scope, scope, scope_id)
+    def residents_in_scope(self, scope, scope_id, community_id):
+        return self._run(app.residents_in_scope, scope, scope_id, community_id)
 
     @rpc
     def dispatch_target(self, kind, target_id, community_id):
