@@ -54,7 +54,9 @@ class AppealRoutes:
     @api(
         "POST",
         "/appeals/{appeal_id}/dispatch",
-        summary="Dispatch to a handler 网格派单",
+        summary="Dispatch to a handler 网格派单: a person on the community's staff or a party "
+        "member living there, one of its teams or member organisations, a department of "
+        "its street; anything else is 404",
         tag="appeals",
         body=a.DispatchIn,
         response=a.AppealOut,

@@ -117,6 +117,30 @@ class GridRoutes:
 
     @api(
         "POST",
+        "/streets/{street_id}/departments",
+        summary="Register a department 职能部门 of the street, a target of dispatch (street admin)",
+        tag="places",
+        body=g.DepartmentIn,
+        response=g.DepartmentOut,
+        status=201,
+        errors=(404, 409),
+    )
+    def register_department(self, request, principal, body, street_id):
+        return self.grid.register_department(principal, street_id, body_as_sent(request))
+
+    @api(
+        "GET",
+        "/streets/{street_id}/departments",
+        summary="The street's departments by name (the staff of the street and its communities)",
+        tag="places",
+        response=g.DepartmentOut,
+        many=True,
+    )
+    def list_departments(self, request, principal, body, street_id):
+        return self.grid.list_departments(principal, street_id)
+
+    @api(
+        "POST",
         "/estates",
         summary="Create an estate 小区",
         tag="places",

@@ -72,12 +72,21 @@ def test_two_handlers_claiming_at_the_same_moment_one_wins_the_other_gets_409(su
     _, alice = resident(suite, admin, home)
     members = [resident(suite, admin, home, party_member=True)[1] for _ in range(2)]
     worker = suite.anonymous().login(ids["worker_phones"][0], suite.password)
+    team = admin.created(
+        "/teams",
+        {
+            "community_id": ids["community"],
+            "name": "平安灯巡逻队",
+            "focus": "patrol",
+            "leader_id": ids["workers"][0],
+        },
+    )
 
     for _ in range(3):  # a few rounds: the race must hold every time
         created = alice.created("/appeals", {**APPEAL, "household_id": home})
         appeal = f"/appeals/{created['id']}"
         to_team = worker.post(
-            f"{appeal}/dispatch", {"assignee_kind": "volunteer_team", "assignee_id": "team-1"}
+            f"{appeal}/dispatch", {"assignee_kind": "volunteer_team", "assignee_id": team["id"]}
         )
         assert to_team.status_code == 200, to_team.text
 

@@ -20,6 +20,11 @@ names a path parameter, a body or a query this module has no sample for.
 4. Bodies: on every route with a body, an unknown field, and every field the
    route's answer has but its body has not (an appeal's status, a fund's
    balances, an amount the ledger decided), are refused with 400 naming them.
+5. Where an appeal may go: every route whose body sends an appeal somewhere (a
+   dispatch target) or asks a place about it (a vote's scope), sent by A's staff on
+   A's appeal, refuses every kind of B's targets and places, and a made-up id of
+   each kind, with 404 naming the field, and changes nothing; A's own target of each
+   kind is still taken.
 
 Each test collects every failure and asserts once with the whole list.
 """
@@ -41,7 +46,7 @@ from conftest import (
     grid_store,
     start_gateway,
 )
-from marshmallow import fields
+from marshmallow import fields, validate
 from waiting import wait_until
 
 from gateway.http import API_PREFIX, ROUTES
@@ -124,6 +129,7 @@ SAMPLE_BODIES = {
         "household_id": w["household_id"],
     },
     "DispatchIn": lambda w: {"assignee_id": w["grid_worker"]},
+    "DepartmentIn": lambda w: {"name": "越权科室"},
     "ResolveIn": lambda w: {"resolution": "办好了"},
     "RateIn": lambda w: {"score": 5},
     "ReasonIn": lambda w: {"reason": "越权"},
@@ -291,13 +297,17 @@ class World:
         self.people = {}  # who → logged-in Api
         self.person_ids = {}
         self.ids = {}  # what a route names → community A's object
+        # per kind of dispatch target or vote scope: A's own one, and what is not A's
+        # to send an appeal to (B's of that kind, and A's resident who holds no role)
+        self.own_targets = {}
+        self.not_targets = {}
 
     def login(self, phone):
         return Api(self.base_url).login(phone, DEMO_PASSWORD)
 
-    def register(self, by, who, household_id=None):
+    def register(self, by, who, household_id=None, **extra):
         phone = next_phone()
-        body = {"name": who, "phone": phone, "password": DEMO_PASSWORD}
+        body = {"name": who, "phone": phone, "password": DEMO_PASSWORD, **extra}
         if household_id:
             body["household_id"] = household_id
         self.person_ids[who] = by.created("/people", body)["id"]
@@ -340,6 +350,8 @@ def staff(world, admin, places, prefix, grid_workers):
 def build_world(world, streets):
     s1 = world.people["A's street admin"] = world.login(STREET_ADMIN_PHONES[0])
     s2 = world.people["B's street admin"] = world.login(STREET_ADMIN_PHONES[1])
+    for who, api in (("A's street admin", s1), ("B's street admin", s2)):
+        world.person_ids[who] = api.get("/me").json()["person"]["id"]
 
     a = build_places(world, s1, "海威社区", grids=2, homes_per_grid=3)
     a1, a2 = a["grids"]
@@ -360,6 +372,7 @@ def build_world(world, streets):
     b = build_places(world, s2, "兴康社区", grids=1, homes_per_grid=2)
     staff(world, s2, b, "B's", [("grid worker", b["grids"][0]["homes"][1])])
     world.register(s2, "B's resident", b["grids"][0]["homes"][0])
+    world.register(s2, "B's party member", b["grids"][0]["homes"][0], party_member=True)
 
     p, pid = world.people, world.person_ids
     resident, admin, treasurer = p["A's resident"], p["A's admin"], p["A's treasurer"]
@@ -457,6 +470,7 @@ def build_world(world, streets):
         "/party-orgs",
         {"community_id": a["community"], "kind": "community_committee", "name": "海威社区党委"},
     )
+    targets(world, streets, a, b, team["id"])
     world.ids = {
         "person_id": pid["A's resident"],
         "community_id": a["community"],
@@ -486,6 +500,46 @@ def build_world(world, streets):
         "grid_worker": pid["A's grid worker"],
         "other_resident": pid["A's resident of another household"],
     }
+
+
+def targets(world, streets, a, b, a_team):
+    """What each community may send its appeals to, and where it may ask a question:
+    a team, a member organisation and a department of its street each, beside its people
+    and places."""
+    s1, s2 = world.people["A's street admin"], world.people["B's street admin"]
+    pid = world.person_ids
+    own = {}
+    for admin, street, places, key in ((s1, streets[0], a, "A"), (s2, streets[1], b, "B")):
+        community = places["community"]
+        org = {"community_id": community, "name": f"{key}物业", "kind": "property_company"}
+        department = {"name": "城管科"}
+        own[key] = {
+            "member_org": admin.created("/member-orgs", org)["id"],
+            "department": admin.created(f"/streets/{street}/departments", department)["id"],
+            "grid": places["grids"][0]["id"],
+            "estate": places["estate"],
+            "building": places["grids"][0]["building"],
+        }
+    b_team = {
+        "community_id": b["community"],
+        "name": "兴康巡逻队",
+        "focus": "patrol",
+        "leader_id": pid["B's resident"],
+    }
+    own["B"]["volunteer_team"] = s2.created("/teams", b_team)["id"]
+    world.own_targets = {**own["A"], "volunteer_team": a_team, "person": pid["A's grid worker"]}
+    world.not_targets = {kind: [(f"B's {kind}", place)] for kind, place in own["B"].items()}
+    world.not_targets["person"] = [
+        (who, pid[who])
+        for who in (
+            "B's resident",
+            "B's party member",
+            "B's grid worker",
+            "B's admin",
+            "B's street admin",
+            "A's resident of another household",  # neither staff nor a party member
+        )
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -773,3 +827,91 @@ def test_unknown_and_read_only_fields_in_a_body_are_refused(world):
         ("POST", "/projects/{project_id}/complete", "spent_fen"),
     ):
         assert (method, API_PREFIX + path, name) in refused
+
+
+# -- 5. where an appeal may go ------------------------------------------------------
+
+# A body field naming where an appeal is sent (a dispatch target) or where a question
+# about it is put (a vote's scope), and the field saying which kind of target or place.
+WHERE_TO = {"assignee_id": "assignee_kind", "scope_id": "scope"}
+SENDERS = ("A's grid worker", "A's street admin")
+
+
+def kinds(schema, name):
+    """The kinds a body may name, from the schema's own OneOf."""
+    for validator in schema().fields[name].validators:
+        if isinstance(validator, validate.OneOf):
+            return list(validator.choices)
+    raise AssertionError(f"{schema.__name__}.{name} lists no kinds")
+
+
+def sending_routes():
+    return [
+        (route, target, kind)
+        for route in ROUTES
+        if route.body is not None
+        for target, kind in WHERE_TO.items()
+        if target in route.body().fields
+    ]
+
+
+def send(world, who, route, ids, target, kind_field, kind, target_id):
+    path, body, _ = build_request(route, ids)
+    body = {**body, kind_field: kind, target: target_id}
+    return world.people[who].request(route.method, path, json=body)
+
+
+def test_nothing_is_sent_to_another_communitys_targets_or_put_to_its_places(world):
+    routes = sending_routes()
+    assert {label(route) for route, _, _ in routes} >= {
+        "POST /appeals/{appeal_id}/dispatch",
+        "POST /appeals/{appeal_id}/deliberations",
+    }
+    watcher = world.people["A's street admin"]
+    appeal = f"/appeals/{world.ids['appeal_id']}"
+    before = watcher.get(appeal).json()
+    failures, cases = [], []
+    for route, target, kind_field in routes:
+        for kind in kinds(route.body, kind_field):
+            if kind not in world.not_targets or kind not in world.own_targets:
+                failures.append(f"{label(route)}: no sample {kind} here and elsewhere")
+                continue
+            made_up = [(f"a made-up {kind}", str(uuid.uuid4()))]
+            for what, target_id in world.not_targets[kind] + made_up:
+                cases += [
+                    (who, route, target, kind_field, kind, what, target_id) for who in SENDERS
+                ]
+
+    def check(who, route, target, kind_field, kind, what, target_id):
+        response = send(world, who, route, world.ids, target, kind_field, kind, target_id)
+        named = response.json().get("fields", {}) if response.status_code == 404 else {}
+        if error_code(response) != "not_found" or list(named) != [target]:
+            return f"{who}: {label(route)} to {what} ({kind}) → {answer(response)}"
+        return None
+
+    failures += all_of(check, cases)
+    assert not failures, "\n".join(failures)
+    assert len(cases) > 2 * len(SENDERS) * len(routes)
+    # nothing changed: the appeal, its timeline, and B's people have no vote to find
+    assert watcher.get(appeal).json() == before
+    for who in ("B's resident", "B's party member", "B's grid worker"):
+        assert world.people[who].get("/deliberations").json()["items"] == [], who
+
+    # the same routes still reach A's own target of every kind, on a fresh appeal
+    fresh = world.people["A's resident"].created(
+        "/appeals",
+        {
+            "category": "daily",
+            "title": "垃圾桶满了",
+            "description": "东门垃圾桶三天没清",
+            "household_id": world.ids["household_id"],
+        },
+    )
+    ids = {**world.ids, "appeal_id": fresh["id"]}
+    for route, target, kind_field in routes:
+        for kind in kinds(route.body, kind_field):
+            own = world.own_targets[kind]
+            response = send(world, SENDERS[0], route, ids, target, kind_field, kind, own)
+            if response.status_code not in (200, 201):
+                failures.append(f"{label(route)} to A's own {kind} → {answer(response)}")
+    assert not failures, "\n".join(failures)

@@ -135,6 +135,61 @@ def test_only_the_person_it_was_dispatched_to_claims_it(store):
     refused(store, Forbidden, app.resolve, ADMIN, made["id"], {"resolution": "x"})
 
 
+def confirmed(kind, target_id, community=COMMUNITY, street=STREET):
+    """The owner's word (grid's; volunteer's for a team) that a target is of the community."""
+    return {"kind": kind, "id": target_id, "community_id": community, "street_id": street}
+
+
+def dispatching(kind, target_id):
+    return {"assignee_kind": kind, "assignee_id": target_id}
+
+
+def test_dispatch_goes_only_to_a_target_confirmed_in_the_appeals_community(store):
+    made = submit(store)
+    before = run(store, app.get, WORKER, made["id"])
+    dispatched = published(store, "appeal_dispatched")
+    for kind, target_id, answer in (
+        ("person", "erin", confirmed("person", "erin", community="community-2")),
+        ("person", "erin", None),
+        ("person", "erin", confirmed("person", "bob")),  # an answer about someone else
+        ("volunteer_team", "team-2", confirmed("member_org", "team-2")),  # another kind
+        ("member_org", "org-2", confirmed("member_org", "org-2", community="community-2")),
+        ("department", "dept-2", confirmed("department", "dept-2", street="street-2")),
+    ):
+        error = refused(
+            store, NotFound, app.dispatch, WORKER, made["id"], dispatching(kind, target_id), answer
+        )
+        assert error.fields == {"assignee_id": ["not in this community"]}, (kind, answer)
+        assert str(error) == f"no {kind} {target_id} in this community"
+    # nothing changed: no timeline entry, no assignee, no event
+    assert run(store, app.get, WORKER, made["id"]) == before
+    assert published(store, "appeal_dispatched") == dispatched
+    # who may dispatch is settled before any target is asked about
+    with store.reading() as session:
+        assert app.community_for_staff(session, WORKER, made["id"], app.DISPATCH) == COMMUNITY
+        with pytest.raises(Forbidden):
+            app.community_for_staff(session, ALICE, made["id"], app.DISPATCH)
+        with pytest.raises(NotFound):
+            app.community_for_staff(session, BOB, made["id"], app.DISPATCH)
+
+    for kind, target_id in (
+        ("person", "member"),
+        ("volunteer_team", "team-1"),
+        ("member_org", "org-1"),
+        ("department", "dept-1"),
+    ):
+        body = run(
+            store,
+            app.dispatch,
+            WORKER,
+            made["id"],
+            dispatching(kind, target_id),
+            confirmed(kind, target_id),
+        )
+        assert body["assignee"] == {"kind": kind, "id": target_id}
+    assert published(store, "appeal_dispatched") == dispatched + 4
+
+
 def test_staff_reject_with_a_reason_and_submitters_withdraw(store):
     first, second = submit(store), submit(store)
     error = refused(store, InvalidInput, app.reject, WORKER, first["id"], {"reason": ""})
@@ -163,7 +218,7 @@ def test_escalation_climbs_one_level_at_a_time_to_the_departments(store):
         store, Conflict, app.escalate, STREET_ADMIN, made["id"], {"reason": "再上一级"}, SETTINGS
     )
     # once above the grid, the grid's worker no longer acts on it
-    refused(store, Forbidden, app.dispatch, WORKER, made["id"], {"assignee_id": "x"})
+    refused(store, Forbidden, app.dispatch, WORKER, made["id"], {"assignee_id": "x"}, None)
     assert published(store, "appeal_escalated") == 3
     with store.reading() as session:
         appeal = session.get(Appeal, made["id"])

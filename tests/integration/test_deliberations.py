@@ -10,7 +10,7 @@ from datetime import timedelta
 import eventlet
 import pytest
 from conftest import APPEALS_TEST_CONFIG
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from usecases import refused, run
 from waiting import wait_until
 
@@ -107,14 +107,25 @@ def vote_on(question="东门空地改成停车位还是健身区？", options=("
     }
 
 
+def in_scope(residents=GRID_1, scope="grid", scope_id="grid-1", community="community-1"):
+    """Grid's answer about a scope: the community it lies in and who lives there."""
+    return {
+        "scope": scope,
+        "scope_id": scope_id,
+        "community_id": community,
+        "residents": list(residents),
+    }
+
+
 def open_vote(store, appeal, residents=GRID_1, who=WORKER, **extra):
+    data = vote_on(**extra)
     return run(
         store,
         deliberations.open_deliberation,
         who,
         appeal["id"],
-        vote_on(**extra),
-        list(residents),
+        data,
+        in_scope(residents, data["scope"], data["scope_id"]),
         SETTINGS,
     )
 
@@ -150,7 +161,7 @@ def test_staff_of_the_appeals_level_open_a_vote_with_distinct_options_closing_la
         ALICE,
         appeal["id"],
         vote_on(),
-        GRID_1,
+        in_scope(),
         SETTINGS,
     )
     refused(
@@ -160,7 +171,7 @@ def test_staff_of_the_appeals_level_open_a_vote_with_distinct_options_closing_la
         ADMIN_2,
         appeal["id"],
         vote_on(),
-        GRID_1,
+        in_scope(),
         SETTINGS,
     )
     bad = {
@@ -177,7 +188,7 @@ def test_staff_of_the_appeals_level_open_a_vote_with_distinct_options_closing_la
             WORKER,
             appeal["id"],
             data,
-            GRID_1,
+            in_scope(),
             SETTINGS,
         )
         assert list(error.fields) == [field.strip()], (field, error.fields)
@@ -189,7 +200,7 @@ def test_staff_of_the_appeals_level_open_a_vote_with_distinct_options_closing_la
         WORKER,
         appeal["id"],
         vote_on(),
-        [],
+        in_scope([]),
         SETTINGS,
     )
     assert list(error.fields) == ["scope_id"]
@@ -214,9 +225,40 @@ def test_an_appeal_that_is_over_has_nothing_to_vote_on(store):
         WORKER,
         appeal["id"],
         vote_on(),
-        GRID_1,
+        in_scope(),
         SETTINGS,
     )
+
+
+@pytest.mark.parametrize(
+    ("scope", "scope_id"), [("grid", "grid-9"), ("estate", "estate-9"), ("building", "building-9")]
+)
+def test_a_scope_outside_the_appeals_community_is_refused_and_nothing_opens(store, scope, scope_id):
+    appeal = raise_appeal(store)
+    data = vote_on(scope=scope, scope_id=scope_id)
+    for answer in (
+        in_scope(["erin"], scope, scope_id, community="community-2"),  # it lies next door
+        in_scope(GRID_1),  # an answer about another scope than the one asked
+        None,
+    ):
+        error = refused(
+            store,
+            NotFound,
+            deliberations.open_deliberation,
+            WORKER,
+            appeal["id"],
+            data,
+            answer,
+            SETTINGS,
+        )
+        assert error.fields == {"scope_id": ["not in this community"]}, answer
+        assert str(error) == f"no {scope} {scope_id} in this community"
+    with store.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Deliberation)) == 0
+    assert timeline(store, appeal["id"], "deliberation_opened") == []
+    assert events(store, "deliberation_closed") == []
+    # erin, who lives there, has no vote to find
+    assert run(store, deliberations.list_mine, ERIN, {}) == {"items": [], "next_cursor": None}
 
 
 # -- voting ----------------------------------------------------------------------

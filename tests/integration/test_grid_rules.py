@@ -6,6 +6,7 @@ so published events stay in the outbox table where the tests read them.
 """
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -520,7 +521,10 @@ def known(store, admin):
         place(app.create_household, "H4", {"unit_id": k["U3"], "number": "H4"})
     next_door = build_place(store, admin, "少先社区")
     k["D1"] = next_door["household"]
+    k["C_next_door"] = next_door["community"]
     k["G_next_door"] = next_door["grid"]
+    k["E_next_door"] = next_door["estate"]
+    k["B_next_door"] = next_door["building"]
 
     k["W"] = register(store, admin, "W", k["H1"])["id"]
     k["R1"] = register(store, admin, "R1", k["H1"], party_member=True)["id"]
@@ -610,10 +614,17 @@ RESIDENTS = [
 
 def test_residents_in_scope_are_exactly_the_people_living_there(store, known):
     for scope, key, people in RESIDENTS:
-        found = run(store, app.residents_in_scope, scope, known[key])
-        assert found == sorted(known[p] for p in people), (scope, key)
+        found = run(store, app.residents_in_scope, scope, known[key], known["C"])
+        assert found == {
+            "scope": scope,
+            "scope_id": known[key],
+            "community_id": known["C"],
+            "residents": sorted(known[p] for p in people),
+        }, (scope, key)
 
-    error = refused(store, InvalidInput, app.residents_in_scope, "community", known["C"])
+    error = refused(
+        store, InvalidInput, app.residents_in_scope, "community", known["C"], known["C"]
+    )
     assert "scope" in error.fields
 
 
@@ -636,6 +647,22 @@ def test_principals_are_given_for_the_people_grid_knows_and_place_them(store, ad
     for bad in ("no-list", [""], ["x" * 37], ["p"] * 101, [7]):
         error = refused(store, InvalidInput, app.principals, bad)
         assert list(error.fields) == ["person_ids"]
+
+
+@pytest.mark.parametrize("scope", ["grid", "estate", "building"])
+def test_a_scope_of_another_community_is_refused_like_one_that_does_not_exist(store, known, scope):
+    """Votes stay inside the appeal's community: grid answers who lives in a scope only
+    when it lies in the community asked about, and refuses a scope next door exactly as
+    one that does not exist."""
+    next_door = known[f"{scope[0].upper()}_next_door"]
+    made_up = str(uuid.uuid4())
+    elsewhere = refused(store, NotFound, app.residents_in_scope, scope, next_door, known["C"])
+    unknown = refused(store, NotFound, app.residents_in_scope, scope, made_up, known["C"])
+    assert elsewhere.fields == unknown.fields == {"scope_id": ["not in this community"]}
+    assert str(elsewhere).replace(next_door, "?") == str(unknown).replace(made_up, "?")
+    # in its own community the same scope answers, with D living there
+    found = run(store, app.residents_in_scope, scope, next_door, known["C_next_door"])
+    assert (found["community_id"], found["residents"]) == (known["C_next_door"], [known["D"]])
 
 
 def test_coverage_counts_the_known_community(store, admin, known):

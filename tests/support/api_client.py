@@ -69,11 +69,11 @@ class Suite:
         return self.anonymous().login(self.admin_phone, self.password)
 
 
-def build_community(suite, grids=2):
+def build_community(suite, grids=2, name="海威社区"):
     """A small community: one estate, `grids` grids with a building, unit and two
     households each, and a grid worker per grid. Returns the ids."""
     admin = suite.admin()
-    community = admin.created("/communities", {"name": "海威社区"})
+    community = admin.created("/communities", {"name": name})
     estate = admin.created("/estates", {"community_id": community["id"], "name": "海威一区"})
     ids = {
         "community": community["id"],

@@ -36,6 +36,7 @@ BOUNDED_LISTS = {
     "/api/v1/communities/{community_id}/grids",
     "/api/v1/communities/{community_id}/party-orgs",  # a tree; a page of a tree is no tree
     "/api/v1/communities/{community_id}/member-orgs",
+    "/api/v1/streets/{street_id}/departments",  # registered by the street's admin
     "/api/v1/communities/{community_id}/people",  # a search: at most `limit` (50) matches
     "/api/v1/units/{unit_id}/households",  # a unit's homes
     "/api/v1/funds",

@@ -76,6 +76,19 @@ class StreetOut(Schema):
     level_names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
+class DepartmentIn(Schema):
+    """A department 职能部门 of the street: 街道吹哨、部门报到."""
+
+    name = Name()
+
+
+class DepartmentOut(Schema):
+    id = fields.String(required=True)
+    street_id = fields.String(required=True)
+    name = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
 class EstateIn(Schema):
     community_id = Id()
     name = Name()

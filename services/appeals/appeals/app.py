@@ -164,14 +164,43 @@ def _act(tx, principal, appeal_id, allowed, action_name, also_visible_to=None):
     return principal, appeal
 
 
-def dispatch(tx, principal, appeal_id, data):
+DISPATCH = "dispatch this appeal"
+
+
+def community_for_staff(session, principal, appeal_id, action):
+    """The appeal's community, once the caller is found to be staff of its level. Asked
+    before grid or volunteer is asked about a target or a scope in that community, so
+    that nobody else learns from their answer what exists; the use case checks again."""
+    principal = Principal(principal)
+    appeal = visible_appeal(session, principal, appeal_id)
+    access.require(access.is_level_staff(principal, appeal), action)
+    return appeal.community_id
+
+
+def dispatch(tx, principal, appeal_id, data, target):
+    """网格派单, to a target its owner has confirmed is of the appeal's community: `target`
+    is grid's answer (a person, a member organisation, the street's department) or
+    volunteer's (a team), asked by `rpc_lifecycle.dispatch`."""
     data = load(contract.DispatchIn, data)
-    principal, appeal = _act(
-        tx, principal, appeal_id, access.is_level_staff, "dispatch this appeal"
-    )
-    step = domain.dispatch(appeal, principal.id, data["assignee_kind"], data["assignee_id"])
+    principal, appeal = _act(tx, principal, appeal_id, access.is_level_staff, DISPATCH)
+    kind, target_id = data["assignee_kind"], data["assignee_id"]
+    _require_confirmed_target(appeal, kind, target_id, target)
+    step = domain.dispatch(appeal, principal.id, kind, target_id)
     record(tx, appeal, step)
     return view(tx.session, appeal, principal)
+
+
+def _require_confirmed_target(appeal, kind, target_id, target):
+    """The owner's answer is about this very target, in this appeal's community (and for
+    a department, its street); anything else is refused as if the target did not exist."""
+    expected = {"kind": kind, "id": target_id, "community_id": appeal.community_id}
+    if kind == "department":
+        expected["street_id"] = appeal.street_id
+    if not isinstance(target, dict) or any(target.get(k) != v for k, v in expected.items()):
+        raise NotFound(
+            f"no {kind} {target_id} in this community",
+            {"assignee_id": ["not in this community"]},
+        )
 
 
 def claim(tx, principal, appeal_id):

@@ -58,17 +58,23 @@ def check_input(data):
     return load(contract.DeliberationIn, data)
 
 
-def open_deliberation(tx, principal, appeal_id, data, residents, settings):
-    """Staff of the appeal's level open a vote; `residents` is grid's answer for the scope."""
+OPEN_A_VOTE = "open a vote on this appeal"
+
+
+def open_deliberation(tx, principal, appeal_id, data, scope, settings):
+    """Staff of the appeal's level open a vote; `scope` is grid's answer for the scope:
+    the community it lies in and who lives there. A scope outside the appeal's community
+    is refused as if it did not exist: its residents neither see the question nor vote."""
     principal = Principal(principal)
     data = check_input(data)
     appeal = app.visible_appeal(tx.session, principal, appeal_id)
-    access.require(access.is_level_staff(principal, appeal), "open a vote on this appeal")
+    access.require(access.is_level_staff(principal, appeal), OPEN_A_VOTE)
     if appeal.status in NO_DELIBERATION:
         raise Conflict(f"the appeal is {appeal.status}; there is nothing left to vote on")
     now = utcnow()
     if data["closes_at"] <= now:
         raise InvalidInput("a vote closes in the future", {"closes_at": ["must be in the future"]})
+    residents = _residents_in_community(appeal, data, scope)
     if not residents:
         raise InvalidInput(
             f"nobody lives in that {data['scope']}", {"scope_id": ["no residents in this scope"]}
@@ -95,6 +101,21 @@ def open_deliberation(tx, principal, appeal_id, data, residents, settings):
     )
     app.add_note(tx, appeal, principal.id, "deliberation_opened", note)
     return view(tx.session, deliberation, principal)
+
+
+def _residents_in_community(appeal, data, scope):
+    """Grid's answer must be about this very scope, inside the appeal's community."""
+    expected = {
+        "scope": data["scope"],
+        "scope_id": data["scope_id"],
+        "community_id": appeal.community_id,
+    }
+    if not isinstance(scope, dict) or any(scope.get(k) != v for k, v in expected.items()):
+        raise NotFound(
+            f"no {data['scope']} {data['scope_id']} in this community",
+            {"scope_id": ["not in this community"]},
+        )
+    return scope.get("residents") or []
 
 
 # -- voting --------------------------------------------------------------------

@@ -5,7 +5,7 @@ import logging
 from yzw_kernel.providers import configured_timer, rpc
 from yzw_kernel.types import utcnow
 
-from . import deliberations, projects
+from . import app, deliberations, projects
 
 log = logging.getLogger(__name__)
 
@@ -13,11 +13,16 @@ log = logging.getLogger(__name__)
 class DeliberationRpc:
     @rpc
     def open_deliberation(self, principal, appeal_id, data):
-        # Validate first, ask grid who lives in the scope, then open the transaction.
+        # Validate; make sure the caller may open a vote on the appeal; ask grid who lives
+        # in the scope, which must lie in the appeal's community (404 if not); then open it.
         data_in = deliberations.check_input(data)
-        residents = self.grid.residents_in_scope(data_in["scope"], data_in["scope_id"])
+        with self.db.reading() as session:
+            community_id = app.community_for_staff(
+                session, principal, appeal_id, deliberations.OPEN_A_VOTE
+            )
+        scope = self.grid.residents_in_scope(data_in["scope"], data_in["scope_id"], community_id)
         return self._run(
-            deliberations.open_deliberation, principal, appeal_id, data, residents, self.settings
+            deliberations.open_deliberation, principal, appeal_id, data, scope, self.settings
         )
 
     @rpc

@@ -25,7 +25,17 @@ class LifecycleRpc:
 
     @rpc
     def dispatch(self, principal, appeal_id, data):
-        return self._run(app.dispatch, principal, appeal_id, data)
+        # Validate; make sure the caller may dispatch the appeal; ask the target's owner
+        # whether it belongs to the appeal's community (404 if not); then dispatch.
+        wanted = load(contract.DispatchIn, data)
+        with self.db.reading() as session:
+            community_id = app.community_for_staff(session, principal, appeal_id, app.DISPATCH)
+        kind, target_id = wanted["assignee_kind"], wanted["assignee_id"]
+        if kind == "volunteer_team":
+            target = self.volunteer.team_in_community(target_id, community_id)
+        else:
+            target = self.grid.dispatch_target(kind, target_id, community_id)
+        return self._run(app.dispatch, principal, appeal_id, data, target)
 
     @rpc
     def claim(self, principal, appeal_id):

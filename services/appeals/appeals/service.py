@@ -21,6 +21,7 @@ class AppealsService(
     name = "appeals"
     db = Database(MIGRATIONS)
     grid = TimedRpcProxy("grid")
+    volunteer = TimedRpcProxy("volunteer")  # whether a team is the appeal's community's
     config = Config()
 
     @property

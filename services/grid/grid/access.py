@@ -62,6 +62,26 @@ class Actor:
             return True
         return False
 
+    def works_in_street(self, street_id):
+        """The street's admins, and anyone administering or holding a grid role in one of
+        its communities: the staff who send appeals on to its departments."""
+        if self.is_street_admin(street_id):
+            return True
+        communities = select(Community.id).where(Community.street_id == street_id)
+        if any(r.community_id is not None for r in self.admin_roles) and self.session.scalar(
+            communities.where(Community.id.in_({r.community_id for r in self.admin_roles})).limit(1)
+        ):
+            return True
+        grid_ids = {r.grid_id for r in self.grid_roles}
+        return bool(
+            grid_ids
+            and self.session.scalar(
+                select(Grid.id)
+                .where(Grid.id.in_(grid_ids), Grid.community_id.in_(communities))
+                .limit(1)
+            )
+        )
+
     def require(self, allowed, action):
         if not allowed:
             raise Forbidden(f"you may not {action}")

@@ -586,24 +586,44 @@ def grant_street_admin(tx, person_id, street_id):
 # -- scopes and statistics ---------------------------------------------------
 
 SCOPE_COLUMNS = {"grid": Building.grid_id, "estate": Building.estate_id, "building": Building.id}
+SCOPE_MODELS = {"grid": Grid, "estate": Estate, "building": Building}
 
 
-def residents_in_scope(tx, scope, scope_id):
-    """Ids of the people living in a grid, estate or building (who may vote there)."""
+def residents_in_scope(tx, scope, scope_id, community_id):
+    """The people living in a grid, estate or building of the community (who may vote
+    there), with the community the scope lies in. A scope that does not exist and one of
+    another community are refused alike: the caller learns nothing of other communities."""
     if scope not in SCOPE_COLUMNS:
         raise InvalidInput(
             "scope is grid, estate or building", {"scope": [f"one of {contract.SCOPES}"]}
         )
-    return list(
-        tx.session.scalars(
-            select(Person.id)
-            .join(Household, Person.household_id == Household.id)
-            .join(Unit, Household.unit_id == Unit.id)
-            .join(Building, Unit.building_id == Building.id)
-            .where(SCOPE_COLUMNS[scope] == scope_id)
-            .order_by(Person.id)
+    if _community_of_scope(tx.session, scope, scope_id) != community_id:
+        raise NotFound(
+            f"no {scope} {scope_id} in this community", {"scope_id": ["not in this community"]}
         )
+    residents = tx.session.scalars(
+        select(Person.id)
+        .join(Household, Person.household_id == Household.id)
+        .join(Unit, Household.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id)
+        .where(SCOPE_COLUMNS[scope] == scope_id)
+        .order_by(Person.id)
     )
+    return {
+        "scope": scope,
+        "scope_id": scope_id,
+        "community_id": community_id,
+        "residents": list(residents),
+    }
+
+
+def _community_of_scope(session, scope, scope_id):
+    place = session.get(SCOPE_MODELS[scope], scope_id) if scope_id else None
+    if place is None:
+        return None
+    if scope == "building":
+        place = session.get(Grid, place.grid_id)
+    return place.community_id
 
 
 def community_tree(tx, actor_id, community_id):

@@ -41,6 +41,18 @@ class Community(Base):
     __table_args__ = (UniqueConstraint("street_id", "name"),)
 
 
+class Department(Base):
+    """A department 职能部门 the street has registered: where appeals go once they are
+    escalated past the street (街道吹哨、部门报到), and a target of dispatch."""
+
+    __tablename__ = "departments"
+    id: Mapped[str] = id_column()
+    street_id: Mapped[str] = ref("streets")
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (UniqueConstraint("street_id", "name"),)
+
+
 class Estate(Base):
     __tablename__ = "estates"
     id: Mapped[str] = id_column()

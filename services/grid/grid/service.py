@@ -4,7 +4,7 @@ from pathlib import Path
 
 from yzw_kernel.providers import Database, StoreBacked, configured_timer, rpc
 
-from . import app, logins
+from . import app, logins, targets
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -93,8 +93,20 @@ class GridService(StoreBacked):
         return self._run(app.locate, household_id, actor_id)
 
     @rpc
-    def residents_in_scope(self, scope, scope_id):
-        return self._run(app.residents_in_scope, scope, scope_id)
+    def residents_in_scope(self, scope, scope_id, community_id):
+        return self._run(app.residents_in_scope, scope, scope_id, community_id)
+
+    @rpc
+    def dispatch_target(self, kind, target_id, community_id):
+        return self._run(targets.dispatch_target, kind, target_id, community_id)
+
+    @rpc
+    def register_department(self, actor_id, street_id, data):
+        return self._run(targets.register_department, actor_id, street_id, data)
+
+    @rpc
+    def list_departments(self, actor_id, street_id):
+        return self._run(targets.list_departments, actor_id, street_id)
 
     @rpc
     def coverage(self, actor_id, community_id):

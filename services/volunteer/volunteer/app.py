@@ -376,6 +376,19 @@ def list_teams(tx, principal, query):
     return _team_views(tx.session, teams)
 
 
+def team_in_community(tx, team_id, community_id):
+    """Appeals asks before it dispatches an appeal of `community_id` to a team: the team
+    must be that community's. One that does not exist and one of another community are
+    refused alike."""
+    team = tx.session.get(Team, team_id) if team_id else None
+    if team is None or team.community_id != community_id:
+        raise NotFound(
+            f"no volunteer_team {team_id} in this community",
+            {"assignee_id": ["not in this community"]},
+        )
+    return {"kind": "volunteer_team", "id": team.id, "community_id": team.community_id}
+
+
 def _activity_view(activity):
     return {
         c: getattr(activity, c)

@@ -74,6 +74,10 @@ class VolunteerService(StoreBacked):
         return self._run(app.list_teams, principal, query)
 
     @rpc
+    def team_in_community(self, team_id, community_id):
+        return self._run(app.team_in_community, team_id, community_id)
+
+    @rpc
     def create_activity(self, principal, data):
         return self._run(app.create_activity, principal, data, self.limits)
 

@@ -61,6 +61,7 @@ const MESSAGES = [
   [/not enough|insufficient|exceed|below zero|balance/i, '余额或库存不足'],
   [/same person|two different|second approval/i, '须由另一人审批'],
   [/out of stock|stock/i, '库存不足'],
+  [/not in this community/i, '不属于本社区（或不存在）'],
 ]
 
 const FIELD_LABELS = {
