@@ -213,7 +213,8 @@ def vote_on(scope, scope_id):
 def test_a_vote_scope_outside_the_appeals_community_is_refused_and_nothing_opens(suite):
     _, a, b, _, _ = world(suite)
     alice, worker = a["api"]["resident"], a["api"]["worker"]
-    appeal = alice.created("/appeals", {**APPEAL, "household_id": a["households"][0][0]})["id"]
+    plain = {**APPEAL, "confidential": False, "household_id": a["households"][0][0]}
+    appeal = alice.created("/appeals", plain)["id"]  # a confidential one is put to no vote
     opening = f"/appeals/{appeal}/deliberations"
     scopes = [
         ("grid", b["grids"][0]),

@@ -145,6 +145,8 @@ def test_grid_confirms_a_target_of_the_appeals_community(store, world, kind, key
         "id": world[key],
         "community_id": world["C"],
         "street_id": world["S1"],
+        # the community's staff, to whom alone a confidential appeal goes
+        "staff": key in ("W", "L", "CA", "admin"),
     }
 
 

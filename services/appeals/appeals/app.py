@@ -185,6 +185,11 @@ def dispatch(tx, principal, appeal_id, data, target):
     principal, appeal = _act(tx, principal, appeal_id, access.is_level_staff, DISPATCH)
     kind, target_id = data["assignee_kind"], data["assignee_id"]
     _require_confirmed_target(appeal, kind, target_id, target)
+    if appeal.confidential and kind == "person" and not target.get("staff"):
+        raise InvalidInput(
+            "a confidential appeal goes only to the community's staff",
+            {"assignee_id": ["a confidential appeal goes only to the community's staff"]},
+        )
     step = domain.dispatch(appeal, principal.id, kind, target_id)
     record(tx, appeal, step)
     return view(tx.session, appeal, principal)

@@ -71,6 +71,8 @@ def open_deliberation(tx, principal, appeal_id, data, scope, settings):
     access.require(access.is_level_staff(principal, appeal), OPEN_A_VOTE)
     if appeal.status in NO_DELIBERATION:
         raise Conflict(f"the appeal is {appeal.status}; there is nothing left to vote on")
+    if appeal.confidential:  # its words are for its handlers; a vote would put them to all
+        raise Conflict("a confidential appeal is not put to a vote")
     now = utcnow()
     if data["closes_at"] <= now:
         raise InvalidInput("a vote closes in the future", {"closes_at": ["must be in the future"]})

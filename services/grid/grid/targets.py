@@ -61,6 +61,8 @@ def list_departments(tx, actor_id, street_id):
 
 # Who grid knows as a target of dispatch; appeals asks volunteer about teams.
 DISPATCH_KINDS = ("person", "member_org", "department")
+# What a person target is to the community: a confidential appeal goes to its staff only.
+STAFF, PARTY_MEMBER = "staff", "party_member"
 
 
 def dispatch_target(tx, kind, target_id, community_id):
@@ -89,6 +91,7 @@ def dispatch_target(tx, kind, target_id, community_id):
         "id": target_id,
         "community_id": community.id,
         "street_id": community.street_id,
+        "staff": found == STAFF,
     }
 
 
@@ -114,11 +117,11 @@ def _person_in_community(session, person_id, community):
         .limit(1)
     )
     if holds_a_grid_role or administers:
-        return True
+        return STAFF
     if person.party_membership is None:
         return False
     home = _grid_of_person(session, person)
-    return home is not None and home.community_id == community.id
+    return PARTY_MEMBER if home is not None and home.community_id == community.id else False
 
 
 def _member_org_in_community(session, org_id, community):
