@@ -78,6 +78,10 @@ export const can = reactive({
   get approveGrants() {
     return holds([...ADMIN_ROLES])
   },
+  // a large activity completion: by an admin other than the one who completed it
+  get approveStars() {
+    return holds([...ADMIN_ROLES])
+  },
   get seeFunds() {
     return holds([...ADMIN_ROLES, 'treasurer'])
   },
