@@ -70,3 +70,34 @@ def test_bad_input_names_the_field_in_chinese(screen, api):
     text = alert.inner_text().strip()
     assert text == "填写的内容有误：照片链接：须为以 http:// 或 https:// 开头的网址", text
     phone.shot("bad-photo-link")
+
+
+def test_the_device_token_is_sent_back_and_one_the_gateway_refuses_is_forgotten(screen):
+    office = screen(name="error-device")
+    page = office.page
+    sent = []
+    page.on(
+        "request",
+        lambda r: sent.append(r.headers.get("x-device")) if r.url.endswith("/auth/login") else None,
+    )
+    office.login("/login", ADMIN)
+    page.wait_for_url("**/office/dashboard")
+    device = page.evaluate("localStorage.getItem('yzw.device')")
+    assert device and sent == [None]
+
+    # logged out, the browser logs in again as the device it was told it is
+    page.evaluate("localStorage.removeItem('yzw.token')")
+    office.login("/login", ADMIN)
+    page.wait_for_url("**/office/dashboard")
+    assert sent[-1] == device
+    assert page.evaluate("localStorage.getItem('yzw.device')") == device
+
+    # a token edited past what the gateway takes is dropped, and the login goes on
+    page.evaluate("localStorage.setItem('yzw.device', 'x'.repeat(65))")
+    page.evaluate("localStorage.removeItem('yzw.token')")
+    office.login("/login", ADMIN)
+    page.wait_for_url("**/office/dashboard")
+    assert sent[-2:] == ["x" * 65, None]
+    fresh = page.evaluate("localStorage.getItem('yzw.device')")
+    assert fresh and fresh != "x" * 65
+    assert page.locator(".yzw-error, .el-alert--error").count() == 0

@@ -33,7 +33,9 @@ const BY_STATUS = {
   405: BY_CODE.method_not_allowed,
   409: BY_CODE.conflict,
   413: BY_CODE.payload_too_large,
+  414: '请求的网址过长，请返回上一页重试',
   429: BY_CODE.too_many_requests,
+  431: '请求头过大，请重新登录后重试',
   503: BY_CODE.service_unavailable,
 }
 
@@ -44,9 +46,21 @@ const MESSAGES = [
   [/not a valid integer/i, '须为整数'],
   [/not a valid (number|decimal)/i, '须为数字'],
   [/not a valid url/i, '须为以 http:// 或 https:// 开头的网址'],
-  [/not a valid (datetime|date)|timezone/i, '时间格式不正确'],
+  [/a time (between|outside) the years (\d+) (and|to) (\d+)/i, '时间须在 $2 年至 $4 年之间'],
+  [/not a valid (datetime|date)|timezone|a time without its offset/i, '时间格式不正确'],
   [/not a valid boolean/i, '须为是或否'],
   [/not a valid string/i, '须为文字'],
+  [/not one of this community's people/i, '不是本社区的人员（须在本社区居住或任职）'],
+  [/not in this community/i, '不属于本社区'],
+  [/no such person/i, '查无此人'],
+  [/an 11-digit mobile number/i, '须为 11 位手机号码'],
+  [/control characters/i, '不能含有控制字符'],
+  [/one line|no line breaks/i, '须为一行，不能换行'],
+  [/lone surrogate|half of a character/i, '含有无法识别的字符'],
+  [/nested deeper than/i, '提交内容层级过深'],
+  [/not one of this list|cursor is not one we gave/i, '翻页位置已失效，请刷新后重试'],
+  [/no residents in this scope/i, '该范围内没有居民'],
+  [/not your home/i, '您不住在表决范围内'],
   [/must be one of|not one of the options/i, '不在可选范围内'],
   [/longer than|length must be|shorter than|at most \d+ characters/i, '长度超出范围'],
   [/must be greater|must be less|between|out of range|range/i, '数值超出范围'],
@@ -100,14 +114,21 @@ const FIELD_LABELS = {
   limit: '条数',
   cursor: '翻页',
   q: '搜索词',
+  building_id: '楼栋',
+  'X-Device': '设备标识',
   _body: '提交内容',
 }
 
-/** The Chinese of the first pattern of `table` ([[pattern, chinese], ...]) one of `texts` matches. */
+/**
+ * The Chinese of the first pattern of `table` ([[pattern, chinese], ...]) one of `texts`
+ * matches; `$1`, `$2`... in the Chinese stand for what the pattern's groups caught (the
+ * number a message names, say).
+ */
 export function firstMatch(table, texts) {
   for (const text of texts) {
     for (const [pattern, chinese] of table) {
-      if (pattern.test(text)) return chinese
+      const found = pattern.exec(text)
+      if (found) return chinese.replace(/\$(\d)/g, (_, n) => found[n] ?? '')
     }
   }
   return undefined
@@ -118,8 +139,9 @@ export function messagesOf(error) {
   return [String((error && error.message) || ''), ...flatten((error && error.fields) || {})]
 }
 
-function translate(message) {
-  return firstMatch(MESSAGES, [message]) || '格式不正确'
+// a field's message: a page's own table (`more`) first, then the shared one
+function translate(message, more = []) {
+  return firstMatch(more, [message]) || firstMatch(MESSAGES, [message]) || '格式不正确'
 }
 
 // a field's messages: a list, or for a list or object field, messages by item or key
@@ -129,23 +151,30 @@ function flatten(messages) {
   return [String(messages)]
 }
 
-function fieldText(fields) {
-  return Object.entries(fields)
+/**
+ * "字段：说明；字段：说明" of an error's fields, each message in Chinese: by `more`
+ * ([[pattern, chinese], ...], a page's own) first, then by the shared table.
+ */
+export function fieldText(fields, more = []) {
+  return Object.entries(fields || {})
     .map(([name, messages]) => {
-      const texts = [...new Set(flatten(messages).map(translate))]
+      const texts = [...new Set(flatten(messages).map((m) => translate(m, more)))]
       return `${FIELD_LABELS[name] || name}：${texts.join('，')}`
     })
     .join('；')
 }
 
-/** A readable Chinese sentence for anything a call to the API threw. */
-export function describe(error) {
+/**
+ * A readable Chinese sentence for anything a call to the API threw; `more` translates
+ * the field messages a page knows better than the shared table.
+ */
+export function describe(error, more = []) {
   if (!(error instanceof ApiError)) return BY_CODE.network
   let text = BY_CODE[error.code] || BY_STATUS[error.status] || `请求失败（${error.status}）`
   if (error.code === 'unauthenticated' && /phone|password|credential/i.test(error.message)) {
     text = '手机号或密码错误'
   }
-  const fields = fieldText(error.fields)
+  const fields = fieldText(error.fields, more)
   if (fields) text += `：${fields}`
   if (error.status === 429 && error.retryAfter) text += `（约 ${error.retryAfter} 秒后可重试）`
   return text

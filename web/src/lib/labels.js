@@ -125,7 +125,9 @@ export const FOCUS = {
   other: '其他',
 }
 export const SCOPE = { grid: '本网格', estate: '本小区', building: '本楼栋' }
-export const ACTIVITY_STATUS = { open: '开放中', completed: '已结束' }
+// open → completed; a large payment: open → awaiting_approval → completed or rejected
+export const ACTIVITY_STATUS = { open: '开放中', awaiting_approval: '待审批', completed: '已结束', rejected: '已驳回' }
+export const ACTIVITY_TAG = { open: 'success', awaiting_approval: 'warning', completed: 'info', rejected: 'danger' }
 export const SIGNUP_STATUS = { signed_up: '已报名', cancelled: '已取消' }
 export const VOUCHER_STATUS = { issued: '未使用', used: '已核销', cancelled: '已作废' }
 export const PERIOD = { month: '本月', year: '本年', all: '全部' }

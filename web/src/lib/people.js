@@ -5,7 +5,8 @@ import { get } from './api.js'
 const names = reactive({})
 const asked = new Set()
 
-export function nameOf(id) {
+/** The person's name; `hidden` when this person may not read their record. */
+export function nameOf(id, hidden = '（无权查看）') {
   if (!id) return '—'
   if (!asked.has(id)) {
     asked.add(id)
@@ -14,8 +15,9 @@ export function nameOf(id) {
         names[id] = person.name
       })
       .catch(() => {
-        names[id] = '（无权查看）'
+        names[id] = null
       })
   }
+  if (names[id] === null) return hidden
   return names[id] || '…'
 }
