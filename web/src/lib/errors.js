@@ -77,7 +77,6 @@ const MESSAGES = [
   [/out of stock|stock/i, '库存不足'],
   [/a confidential appeal goes only to the community's staff/i, '保密诉求只能派给本社区的工作人员'],
   [/a confidential appeal is not put to a vote/i, '保密诉求不能发起表决'],
-  [/not in this community/i, '不属于本社区（或不存在）'],
 ]
 
 const FIELD_LABELS = {
